@@ -1,0 +1,331 @@
+//! The invoice (payment link) as Xendit returns it from create, get, list and expire, parsed
+//! leniently: unknown fields are kept in `extra` and written back, missing arrays read as empty,
+//! and open-ended codes keep values paylink does not know.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use crate::codes::{
+    BankCode, ChannelCode, DirectDebitType, EwalletType, InvoiceStatus, PaylaterType,
+    PaymentMethod, QrCodeType, RetailOutletName,
+};
+use crate::money::Currency;
+use crate::request::{
+    ChannelProperties, Customer, InvoiceFee, InvoiceItem, Metadata, NotificationPreference,
+};
+
+/// RFC 3339 timestamps with exactly three fractional digits and `Z`, as Xendit writes them
+/// (`2023-08-22T05:48:51.105Z`). Reading accepts any RFC 3339 form.
+pub mod timestamp {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::format_description::well_known::Rfc3339;
+    use time::macros::format_description;
+    use time::{OffsetDateTime, UtcOffset};
+
+    /// Formats a timestamp the way Xendit does.
+    pub fn format(t: OffsetDateTime) -> String {
+        let t = t.to_offset(UtcOffset::UTC);
+        let fmt = format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        );
+        t.format(&fmt)
+            .unwrap_or_else(|_| t.unix_timestamp().to_string())
+    }
+
+    /// Parses an RFC 3339 timestamp (`Z` or an offset, any precision).
+    ///
+    /// # Errors
+    /// The parser's message when `s` is not RFC 3339.
+    pub fn parse(s: &str) -> Result<OffsetDateTime, time::error::Parse> {
+        OffsetDateTime::parse(s, &Rfc3339)
+    }
+
+    /// Serde `serialize_with` for a timestamp.
+    pub fn serialize<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format(*t))
+    }
+
+    /// Serde `deserialize_with` for a timestamp.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        parse(&s).map_err(|e| serde::de::Error::custom(format!("invalid timestamp `{s}`: {e}")))
+    }
+
+    /// The same for optional timestamps.
+    pub mod option {
+        use serde::{Deserialize, Deserializer, Serializer};
+        use time::OffsetDateTime;
+
+        /// Serde `serialize_with` for an optional timestamp.
+        pub fn serialize<S: Serializer>(
+            t: &Option<OffsetDateTime>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => super::serialize(t, s),
+                None => s.serialize_none(),
+            }
+        }
+
+        /// Serde `deserialize_with` for an optional timestamp.
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<OffsetDateTime>, D::Error> {
+            match Option::<std::borrow::Cow<'de, str>>::deserialize(d)? {
+                Some(s) => super::parse(&s)
+                    .map(Some)
+                    .map_err(|e| serde::de::Error::custom(format!("invalid timestamp `{s}`: {e}"))),
+                None => Ok(None),
+            }
+        }
+    }
+}
+
+/// One entry of `available_banks`: a virtual account the buyer can transfer to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AvailableBank {
+    /// Bank.
+    pub bank_code: BankCode,
+    /// `POOL` and the like.
+    pub collection_type: String,
+    /// Amount to transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_amount: Option<Decimal>,
+    /// `Virtual Account`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_branch: Option<String>,
+    /// The virtual account number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_account_number: Option<String>,
+    /// Account holder shown to the buyer.
+    pub account_holder_name: String,
+    /// Alternative displays (`{type, value}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternative_displays: Option<Vec<Value>>,
+    /// Fields paylink does not model (such as `identity_amount`).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One entry of `available_retail_outlets`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AvailableRetailOutlet {
+    /// Outlet.
+    pub retail_outlet_name: RetailOutletName,
+    /// Payment code (being deprecated by Xendit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_code: Option<String>,
+    /// Amount to pay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_amount: Option<Decimal>,
+    /// Merchant name shown at the counter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merchant_name: Option<String>,
+    /// Fields paylink does not model.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One entry of `available_ewallets`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AvailableEwallet {
+    /// E-wallet.
+    pub ewallet_type: EwalletType,
+}
+
+/// One entry of `available_qr_codes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AvailableQrCode {
+    /// QR scheme.
+    pub qr_code_type: QrCodeType,
+}
+
+/// One entry of `available_direct_debits`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AvailableDirectDebit {
+    /// Direct debit channel.
+    pub direct_debit_type: DirectDebitType,
+}
+
+/// One entry of `available_paylaters`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AvailablePaylater {
+    /// Pay-later provider.
+    pub paylater_type: PaylaterType,
+    /// Whether it is hidden.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub should_exclude: Option<bool>,
+}
+
+/// `payment_details` of a QR payment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentDetails {
+    /// Receipt id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_id: Option<String>,
+    /// Source (the payer's app or bank).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// An invoice (payment link): every field of Xendit's response, with the paid fields that
+/// appear after payment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invoice {
+    /// 24-hex id.
+    pub id: String,
+    /// The merchant's reference.
+    pub external_id: String,
+    /// Xendit business id.
+    pub user_id: String,
+    /// Status.
+    pub status: InvoiceStatus,
+    /// Merchant name.
+    pub merchant_name: String,
+    /// Merchant logo.
+    #[serde(default)]
+    pub merchant_profile_picture_url: String,
+    /// Amount.
+    pub amount: Decimal,
+    /// Currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<Currency>,
+    /// Payer e-mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer_email: Option<String>,
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// When the link expires.
+    #[serde(with = "timestamp")]
+    pub expiry_date: OffsetDateTime,
+    /// The hosted checkout page.
+    pub invoice_url: String,
+    /// Virtual accounts offered.
+    #[serde(default)]
+    pub available_banks: Vec<AvailableBank>,
+    /// Retail outlets offered.
+    #[serde(default)]
+    pub available_retail_outlets: Vec<AvailableRetailOutlet>,
+    /// E-wallets offered.
+    #[serde(default)]
+    pub available_ewallets: Vec<AvailableEwallet>,
+    /// QR codes offered.
+    #[serde(default)]
+    pub available_qr_codes: Vec<AvailableQrCode>,
+    /// Direct debits offered.
+    #[serde(default)]
+    pub available_direct_debits: Vec<AvailableDirectDebit>,
+    /// Pay-later providers offered.
+    #[serde(default)]
+    pub available_paylaters: Vec<AvailablePaylater>,
+    /// Whether cards are hidden.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub should_exclude_credit_card: Option<bool>,
+    /// Whether Xendit e-mails the payer.
+    #[serde(default)]
+    pub should_send_email: bool,
+    /// Creation time.
+    #[serde(with = "timestamp")]
+    pub created: OffsetDateTime,
+    /// Last change.
+    #[serde(with = "timestamp")]
+    pub updated: OffsetDateTime,
+    /// Success redirect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_redirect_url: Option<String>,
+    /// Failure redirect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_redirect_url: Option<String>,
+    /// Card 3-D Secure setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub should_authenticate_credit_card: Option<bool>,
+    /// Locale of the checkout page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Line items.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<InvoiceItem>,
+    /// Fees.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fees: Vec<InvoiceFee>,
+    /// Legacy fixed-VA flag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_va: Option<bool>,
+    /// When the reminder goes out.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "timestamp::option"
+    )]
+    pub reminder_date: Option<OffsetDateTime>,
+    /// The customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Customer>,
+    /// Customer notifications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_notification_preference: Option<NotificationPreference>,
+    /// Channel settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_properties: Option<ChannelProperties>,
+    /// Metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+    /// Card MID label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mid_label: Option<String>,
+
+    /// When it was paid.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "timestamp::option"
+    )]
+    pub paid_at: Option<OffsetDateTime>,
+    /// Amount paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_amount: Option<Decimal>,
+    /// Family of the channel paid with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_method: Option<PaymentMethod>,
+    /// Channel paid with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_channel: Option<ChannelCode>,
+    /// VA number or retail payment code paid to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_destination: Option<String>,
+    /// QR payment details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_details: Option<PaymentDetails>,
+    /// Payment id (`ewc_...`, `qrpy_...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_id: Option<String>,
+    /// Bank of a virtual-account payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_code: Option<BankCode>,
+    /// E-wallet of an e-wallet payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ewallet_type: Option<EwalletType>,
+    /// Card charge id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_card_charge_id: Option<String>,
+    /// Recurring payment id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurring_payment_id: Option<String>,
+    /// Amount received after adjustments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjusted_received_amount: Option<Decimal>,
+
+    /// Fields paylink does not model, kept and written back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Invoice {
+    /// Whether no further change can happen to this link (EXPIRED or SETTLED).
+    pub fn is_terminal(&self) -> bool {
+        matches!(self.status, InvoiceStatus::Expired | InvoiceStatus::Settled)
+    }
+}

@@ -1,0 +1,60 @@
+//! The pure domain of Xendit payment links (the Invoice API, `POST /v2/invoices`).
+//!
+//! This crate does no network I/O and never reads a clock: every function that depends on
+//! time takes it as an argument, and the only async item is the [`Gateway`] trait that adapters
+//! implement. It holds:
+//!
+//! - money: [`Currency`] with Xendit's scale rules, [`Money`], per-currency [`AmountLimits`];
+//! - the create request: [`CreateInvoiceRequest`], built with a builder that reports every
+//!   violation with its field path;
+//! - the [`Invoice`] model, parsed leniently (unknown fields and codes are kept);
+//! - the lifecycle state machine ([`Lifecycle`]) and [`reconcile`] for webhooks and GETs;
+//! - webhook verification ([`CallbackToken`]) and parsing ([`parse_callback`]);
+//! - the [`Gateway`] port with its [`GatewayError`], and the pure [`RetryPolicy`].
+//!
+//! ```
+//! use paylink_core::{CreateInvoiceRequest, Currency};
+//! use rust_decimal::Decimal;
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let request = CreateInvoiceRequest::builder("order-1", Decimal::from(50_000), Currency::Idr)
+//!     .payer_email("buyer@example.com")
+//!     .build()?;
+//! let json = serde_json::to_string(&request)?;
+//! assert_eq!(json, r#"{"external_id":"order-1","amount":50000,"currency":"IDR","payer_email":"buyer@example.com"}"#);
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+
+pub mod codes;
+pub mod gateway;
+pub mod invoice;
+pub mod lifecycle;
+pub mod money;
+pub mod request;
+pub mod retry;
+pub mod webhook;
+
+pub use codes::{
+    BankCode, ChannelCode, ChannelFamily, ClientType, DirectDebitType, EwalletType, InvoiceStatus,
+    NotificationChannel, PaylaterType, PaymentMethod, QrCodeType, RetailOutletName,
+};
+pub use gateway::{ApiError, Gateway, GatewayError, ListInvoicesQuery, QueryError, RequestOptions};
+pub use invoice::{
+    AvailableBank, AvailableDirectDebit, AvailableEwallet, AvailablePaylater, AvailableQrCode,
+    AvailableRetailOutlet, Invoice, PaymentDetails,
+};
+pub use lifecycle::{
+    reconcile, ExpiryCause, Lifecycle, LinkEvent, LinkState, Reconciled, Transition,
+    TransitionError,
+};
+pub use money::{AmountLimits, AmountRange, Currency, Money, MoneyError, UnknownCurrency};
+pub use request::{
+    Address, CardProperties, ChannelProperties, CreateInvoiceBuilder, CreateInvoiceFields,
+    CreateInvoiceRequest, Customer, InstallmentConfiguration, InstallmentTerms, InvoiceFee,
+    InvoiceItem, Metadata, NotificationPreference, ValidationErrors, Violation,
+};
+pub use retry::{Operation, RetryDecision, RetryPolicy};
+pub use webhook::{
+    parse_callback, verify_and_parse, CallbackToken, EventKind, InvoiceCallback, InvoiceEvent,
+    Payment, WebhookError, CALLBACK_TOKEN_HEADER,
+};
