@@ -1,1 +1,109 @@
-fn main() {}
+//! `cargo xtask <task>`: project automation in plain Rust (CI checks, benchmark table).
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+mod bench;
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  ci [--no-e2e]   fmt check, clippy -D warnings, every test, docs with warnings denied,
+                  then the end-to-end tests (official Node SDK and headless Chromium)
+  e2e             only the end-to-end tests (needs node, npm and /usr/bin/chromium)
+  bench           run the criterion benches and print one table of ratios
+                  (also written to docs/benchmarks.md)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(!args.iter().any(|a| a == "--no-e2e")),
+        Some("e2e") => e2e(),
+        Some("bench") => bench::run(&root()),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the parent of `xtask/`).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+/// Runs a command, failing with its description when it does not succeed.
+fn run(what: &str, mut command: Command) -> Result<(), String> {
+    println!("\n==> {what}");
+    let status = command
+        .status()
+        .map_err(|e| format!("{what}: could not start: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what}: failed ({status})"))
+    }
+}
+
+fn ci(with_e2e: bool) -> Result<(), String> {
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--", "--check"]);
+    run("cargo fmt --check", fmt)?;
+
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    run("cargo clippy -D warnings", clippy)?;
+
+    let mut test = cargo();
+    // CI=true makes insta fail on a missing or changed snapshot instead of writing one.
+    test.args(["test", "--workspace", "--all-features"])
+        .env("CI", "true");
+    run("cargo test", test)?;
+
+    let mut doc = cargo();
+    doc.args(["doc", "--workspace", "--no-deps", "--all-features"])
+        .env("RUSTDOCFLAGS", "-D warnings");
+    run("cargo doc -D warnings", doc)?;
+
+    if with_e2e {
+        e2e()?;
+    }
+    println!("\nxtask ci: all checks passed");
+    Ok(())
+}
+
+fn e2e() -> Result<(), String> {
+    let script = root().join("e2e/run.sh");
+    if !script.exists() {
+        return Err(format!("{} is missing", script.display()));
+    }
+    let mut c = Command::new("bash");
+    c.arg(&script).current_dir(root());
+    run("end-to-end tests (xendit-node SDK, headless Chromium)", c)
+}
