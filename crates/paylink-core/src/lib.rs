@@ -12,6 +12,9 @@
 //! - webhook verification ([`CallbackToken`]) and parsing ([`parse_callback`]);
 //! - the [`Gateway`] port with its [`GatewayError`], and the pure [`RetryPolicy`].
 //!
+//! With the `proptest` feature, the `strategies` module holds proptest strategies for these
+//! types (valid money, valid create requests, lifecycle event sequences) for downstream tests.
+//!
 //! ```
 //! use paylink_core::{CreateInvoiceRequest, Currency};
 //! use rust_decimal::Decimal;
@@ -32,6 +35,8 @@ pub mod lifecycle;
 pub mod money;
 pub mod request;
 pub mod retry;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 pub mod webhook;
 
 pub use codes::{
