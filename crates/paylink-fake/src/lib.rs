@@ -1,1 +1,13 @@
-//! x
+//! A `Gateway` that behaves like Xendit, for tests: [`FakeGateway`] is an in-process engine
+//! with a manual clock, deterministic ids, payments, expiry, settlement, fault injection and an
+//! outbox of webhook callbacks. [`conformance`] holds the checks every `Gateway` must pass.
+#![warn(missing_docs)]
+
+pub mod conformance;
+pub mod engine;
+
+pub use conformance::Payer;
+pub use engine::{
+    api_validation_error, CallbackEvent, FakeConfig, FakeError, FakeGateway, FakeGatewayBuilder,
+    PayWith, DEFAULT_INVOICE_BASE_URL, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, RETAIL_OUTLET_MAX_IDR,
+};

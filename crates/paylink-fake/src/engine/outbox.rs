@@ -1,0 +1,112 @@
+//! The webhook outbox: every PAID and EXPIRED transition as the exact callback body Xendit
+//! sends, kept in a log and pushed to subscribers, with duplicate and reorder faults.
+
+use std::sync::Arc;
+
+use paylink_core::InvoiceStatus;
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+
+/// One invoice callback, as Xendit would POST it to the merchant's webhook URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackEvent {
+    /// Position in the outbox, from 0, in the order the callbacks were released (a duplicate
+    /// gets its own number; a reordered pair is numbered in its released order).
+    pub seq: u64,
+    /// The invoice id.
+    pub invoice_id: String,
+    /// `PAID` or `EXPIRED`.
+    pub status: InvoiceStatus,
+    /// The `for-user-id` the invoice was created with, if any.
+    pub for_user_id: Option<String>,
+    /// The fake clock when the transition happened.
+    pub at: OffsetDateTime,
+    /// The JSON body, byte for byte as it is to be sent.
+    pub body: Arc<str>,
+}
+
+impl CallbackEvent {
+    /// The body parsed as JSON.
+    ///
+    /// # Errors
+    /// Never in practice: the fake writes the body with serde_json.
+    pub fn json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_str(&self.body)
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Outbox {
+    log: Vec<CallbackEvent>,
+    subscribers: Vec<mpsc::UnboundedSender<CallbackEvent>>,
+    duplicate_next: usize,
+    reorder_pairs: usize,
+    held: Option<CallbackEvent>,
+}
+
+impl Outbox {
+    pub(crate) fn subscribe(&mut self) -> mpsc::UnboundedReceiver<CallbackEvent> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.subscribers.push(tx);
+        rx
+    }
+
+    pub(crate) fn log(&self) -> &[CallbackEvent] {
+        &self.log
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.log.clear();
+    }
+
+    pub(crate) fn duplicate_next(&mut self, n: usize) {
+        self.duplicate_next += n;
+    }
+
+    pub(crate) fn reorder_next(&mut self, pairs: usize) {
+        self.reorder_pairs += pairs;
+    }
+
+    pub(crate) fn clear_faults(&mut self) {
+        self.duplicate_next = 0;
+        self.reorder_pairs = 0;
+    }
+
+    /// Emits a callback, applying the pending faults.
+    pub(crate) fn emit(&mut self, event: CallbackEvent) {
+        let copies = if self.duplicate_next > 0 {
+            self.duplicate_next -= 1;
+            2
+        } else {
+            1
+        };
+        for _ in 0..copies {
+            if let Some(held) = self.held.take() {
+                self.release(event.clone());
+                self.release(held);
+            } else if self.reorder_pairs > 0 {
+                self.reorder_pairs -= 1;
+                self.held = Some(event.clone());
+            } else {
+                self.release(event.clone());
+            }
+        }
+    }
+
+    /// Releases a callback held for reordering, if there is one.
+    pub(crate) fn flush_held(&mut self) -> bool {
+        match self.held.take() {
+            Some(e) => {
+                self.release(e);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn release(&mut self, mut event: CallbackEvent) {
+        event.seq = self.log.len() as u64;
+        self.subscribers.retain(|s| s.send(event.clone()).is_ok());
+        self.log.push(event);
+    }
+}
