@@ -1,0 +1,371 @@
+//! A scripted HTTP/1.1 server on loopback for the gateway's tests: it records every request
+//! byte for byte and answers each with a scripted reply, including the faults a network can
+//! produce (a slow answer, a dropped or reset connection, a truncated body).
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use paylink_core::RetryPolicy;
+use paylink_http::{HttpGateway, SecretKey};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// The key every test uses.
+pub const KEY: &str = "xnd_development_P4ssw0rdThatMustNeverLeak";
+/// `Basic base64("<KEY>:")`.
+pub const KEY_BASIC: &str = "Basic eG5kX2RldmVsb3BtZW50X1A0c3N3MHJkVGhhdE11c3ROZXZlckxlYWs6";
+/// The per-attempt timeout of the test gateways.
+pub const TIMEOUT: Duration = Duration::from_millis(200);
+
+/// One request as the server received it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// `GET`, `POST`...
+    pub method: String,
+    /// The raw path, still percent-encoded.
+    pub path: String,
+    /// The raw query, still percent-encoded.
+    pub query: Option<String>,
+    /// Header names lowercased, in arrival order.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Recorded {
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The request for a snapshot: every header but `authorization` (checked on its own) and
+    /// `host` (carries the random port), and the body byte for byte as text.
+    pub fn snapshot(&self) -> Value {
+        let mut headers = serde_json::Map::new();
+        for (n, v) in &self.headers {
+            if n != "authorization" && n != "host" {
+                headers.insert(n.clone(), Value::String(v.clone()));
+            }
+        }
+        let body = if self.body.is_empty() {
+            Value::Null
+        } else {
+            Value::String(String::from_utf8_lossy(&self.body).into_owned())
+        };
+        serde_json::json!({
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": headers,
+            "body": body,
+        })
+    }
+}
+
+/// How the server answers one request.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// A complete answer.
+    Respond {
+        /// Status.
+        status: u16,
+        /// Extra headers.
+        headers: Vec<(String, String)>,
+        /// Body.
+        body: Vec<u8>,
+    },
+    /// Close the connection without answering.
+    Close,
+    /// Reset the connection (TCP RST) without answering.
+    Reset,
+    /// Wait, then reply.
+    Delay(Duration, Box<Reply>),
+    /// Write these bytes and close.
+    Raw(Vec<u8>),
+}
+
+impl Reply {
+    /// A JSON answer.
+    pub fn json(status: u16, body: &Value) -> Reply {
+        Reply::Respond {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: serde_json::to_vec(body).expect("JSON"),
+        }
+    }
+
+    /// An answer with this content type and body.
+    pub fn text(status: u16, content_type: &str, body: &str) -> Reply {
+        Reply::Respond {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    /// A Xendit error body.
+    pub fn error(status: u16, code: &str, message: &str) -> Reply {
+        Reply::json(
+            status,
+            &serde_json::json!({"error_code": code, "message": message}),
+        )
+    }
+
+    /// The same reply with one more header.
+    pub fn with_header(self, name: &str, value: &str) -> Reply {
+        match self {
+            Reply::Respond {
+                status,
+                mut headers,
+                body,
+            } => {
+                headers.push((name.into(), value.into()));
+                Reply::Respond {
+                    status,
+                    headers,
+                    body,
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+type Responder = dyn Fn(&Recorded, usize) -> Reply + Send + Sync;
+
+/// A running server. It stops when dropped.
+pub struct Server {
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    connections: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Server {
+    /// Starts a server that answers request number `n` (0-based, over all connections) with
+    /// `responder(&request, n)`.
+    pub async fn start<F>(responder: F) -> Server
+    where
+        F: Fn(&Recorded, usize) -> Reply + Send + Sync + 'static,
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let responder: Arc<Responder> = Arc::new(responder);
+        let task = {
+            let requests = requests.clone();
+            let connections = connections.clone();
+            tokio::spawn(async move {
+                while let Ok((stream, _)) = listener.accept().await {
+                    connections.fetch_add(1, Ordering::SeqCst);
+                    tokio::spawn(serve(stream, requests.clone(), responder.clone()));
+                }
+            })
+        };
+        Server {
+            url,
+            requests,
+            connections,
+            task,
+        }
+    }
+
+    /// A server that answers the n-th request with the n-th reply, and the last one after that.
+    pub async fn script(replies: Vec<Reply>) -> Server {
+        Server::start(move |_, n| replies[n.min(replies.len() - 1)].clone()).await
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().expect("lock").clone()
+    }
+
+    /// How many requests arrived.
+    pub fn attempts(&self) -> usize {
+        self.requests.lock().expect("lock").len()
+    }
+
+    /// How many connections were opened.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    /// A gateway pointed at this server with a short timeout and fast, seeded retries.
+    pub fn gateway(&self, max_attempts: u32) -> HttpGateway {
+        HttpGateway::builder(SecretKey::new(KEY))
+            .base_url(&self.url)
+            .timeout(TIMEOUT)
+            .retry_policy(fast_policy(max_attempts))
+            .jitter_seed(7)
+            .build()
+            .expect("valid configuration")
+    }
+}
+
+/// Retries after a few milliseconds, within two seconds.
+pub fn fast_policy(max_attempts: u32) -> RetryPolicy {
+    RetryPolicy {
+        max_attempts,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(50),
+        max_elapsed: Duration::from_secs(2),
+    }
+}
+
+async fn serve(mut stream: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, responder: Arc<Responder>) {
+    let mut buf: Vec<u8> = Vec::new();
+    loop {
+        let Some(request) = read_request(&mut stream, &mut buf).await else {
+            return;
+        };
+        let n = {
+            let mut log = log.lock().expect("lock");
+            log.push(request.clone());
+            log.len() - 1
+        };
+        let mut reply = responder(&request, n);
+        loop {
+            match reply {
+                Reply::Delay(d, next) => {
+                    tokio::time::sleep(d).await;
+                    reply = *next;
+                }
+                Reply::Respond {
+                    status,
+                    headers,
+                    body,
+                } => {
+                    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+                    for (n, v) in headers {
+                        head.push_str(&format!("{n}: {v}\r\n"));
+                    }
+                    head.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
+                    let mut out = head.into_bytes();
+                    out.extend_from_slice(&body);
+                    if stream.write_all(&out).await.is_err() {
+                        return;
+                    }
+                    break;
+                }
+                Reply::Close => return,
+                Reply::Reset => {
+                    let _ = stream.set_zero_linger();
+                    return;
+                }
+                Reply::Raw(bytes) => {
+                    let _ = stream.write_all(&bytes).await;
+                    let _ = stream.shutdown().await;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+/// Reads one request; `None` when the client closed the connection.
+async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Recorded> {
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let mut chunk = [0u8; 4096];
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let method = first.next()?.to_owned();
+    let target = first.next()?.to_owned();
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p.to_owned(), Some(q.to_owned())),
+        None => (target, None),
+    };
+    let headers: Vec<(String, String)> = lines
+        .filter(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    while buf.len() < head_end + length {
+        let mut chunk = [0u8; 4096];
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = buf[head_end..head_end + length].to_vec();
+    buf.drain(..head_end + length);
+    Some(Recorded {
+        method,
+        path,
+        query,
+        headers,
+        body,
+    })
+}
+
+/// The invoice of Xendit's documentation (spec 11.2) as JSON.
+pub fn invoice_json() -> Value {
+    serde_json::from_str(include_str!("../data/invoice_doc_pl.json")).expect("fixture is JSON")
+}
+
+/// The fixture invoice with another id, external id, amount, status and creation time.
+pub fn invoice_with(
+    id: &str,
+    external_id: &str,
+    amount: i64,
+    status: &str,
+    created: &str,
+) -> Value {
+    let mut v = invoice_json();
+    v["id"] = id.into();
+    v["external_id"] = external_id.into();
+    v["amount"] = amount.into();
+    v["status"] = status.into();
+    v["created"] = created.into();
+    v["updated"] = created.into();
+    v
+}
+
+/// Now, as Xendit writes timestamps.
+pub fn now_stamp() -> String {
+    paylink_core::invoice::timestamp::format(time::OffsetDateTime::now_utc())
+}
