@@ -1,0 +1,136 @@
+//! `paylink sandbox`: serves the Xendit sandbox in the foreground until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+
+use clap::Args as ClapArgs;
+use paylink_core::CallbackToken;
+use paylink_fake::sandbox::{
+    ClockMode, Sandbox, SandboxConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_SECRET_KEY,
+};
+use paylink_fake::FakeGateway;
+
+use crate::Failure;
+
+/// Arguments of `paylink sandbox`.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:4010")]
+    addr: SocketAddr,
+    /// The API key clients must send (Basic auth user name).
+    #[arg(long, default_value = DEFAULT_SECRET_KEY)]
+    secret_key: String,
+    /// Where to POST invoice callbacks; none are sent without it.
+    #[arg(long)]
+    callback_url: Option<String>,
+    /// Sent in x-callback-token with every callback.
+    #[arg(long, default_value = "sandbox-callback-token")]
+    callback_token: String,
+    /// Multiplies Xendit's webhook retry schedule (+15 min ... +24 h); 0.001 makes it seconds.
+    #[arg(long, default_value_t = 1.0)]
+    retry_time_scale: f64,
+    /// The URL browsers reach the sandbox at, when it is not http://ADDR (behind a proxy).
+    #[arg(long)]
+    public_url: Option<String>,
+    /// Merchant name shown on the checkout page and in every invoice.
+    #[arg(long)]
+    merchant_name: Option<String>,
+    /// Seed of invoice ids and generated numbers.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Keep the clock still (it moves only with POST /_sandbox/clock/advance) instead of
+    /// following the wall clock.
+    #[arg(long)]
+    manual_clock: bool,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    max_body_bytes: usize,
+}
+
+/// Runs the sandbox until Ctrl-C or SIGTERM, then shuts it down gracefully.
+///
+/// # Errors
+/// A [`Failure`] when the address cannot be bound, an argument is invalid, or the server fails.
+pub async fn run(args: Args) -> Result<(), Failure> {
+    init_logging();
+    if !(args.retry_time_scale.is_finite() && args.retry_time_scale > 0.0) {
+        return Err(Failure::new(format!(
+            "--retry-time-scale must be a positive number, got {}",
+            args.retry_time_scale
+        )));
+    }
+    if let Some(url) = &args.callback_url {
+        if reqwest::Url::parse(url).is_err() {
+            return Err(Failure::new(format!(
+                "--callback-url `{url}` is not a valid URL"
+            )));
+        }
+    }
+    let config = SandboxConfig {
+        addr: args.addr,
+        secret_key: args.secret_key.clone(),
+        callback_url: args.callback_url.clone(),
+        callback_token: CallbackToken::new(args.callback_token),
+        retry_time_scale: args.retry_time_scale,
+        max_body_bytes: args.max_body_bytes,
+        public_base_url: args.public_url,
+        clock: if args.manual_clock {
+            ClockMode::Manual
+        } else {
+            ClockMode::Wall
+        },
+    };
+    let mut engine = FakeGateway::builder();
+    if let Some(name) = args.merchant_name {
+        engine = engine.merchant_name(name);
+    }
+    if let Some(seed) = args.seed {
+        engine = engine.seed(seed);
+    }
+    let running = Sandbox::start(config, engine)
+        .await
+        .map_err(|e| Failure::new(format!("could not listen on {}: {e}", args.addr)))?;
+    println!(
+        "paylink sandbox listening on {} (secret key: {})",
+        running.url(),
+        args.secret_key
+    );
+    match &args.callback_url {
+        Some(url) => println!("webhooks: POST {url}"),
+        None => println!("webhooks: off (no --callback-url)"),
+    }
+    println!("press Ctrl-C to stop");
+    wait_for_stop()
+        .await
+        .map_err(|e| Failure::new(format!("could not listen for signals: {e}")))?;
+    running
+        .shutdown()
+        .await
+        .map_err(|e| Failure::new(format!("the server failed: {e}")))?;
+    println!("paylink sandbox stopped");
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn wait_for_stop() -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r,
+        _ = term.recv() => Ok(()),
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_stop() -> std::io::Result<()> {
+    tokio::signal::ctrl_c().await
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,paylink_fake=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,180 @@
+//! Xendit's invoice API over HTTP: Basic auth with the secret key, `for-user-id`, and the four
+//! operations with the exact paths, query encodings and error bodies the official SDKs expect.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, Uri};
+use axum::Json;
+use base64::Engine as _;
+use paylink_core::{
+    CreateInvoiceFields, Gateway, Invoice, ListInvoicesQuery, RequestOptions, Violation,
+};
+use serde_json::Value;
+use subtle::ConstantTimeEq;
+
+use super::error::ErrorAnswer;
+use super::SandboxState;
+
+/// The header that scopes a call to a xenPlatform sub-account.
+pub const FOR_USER_ID_HEADER: &str = "for-user-id";
+
+/// A caller that sent the right key: its options (`for-user-id`).
+pub struct Caller(pub RequestOptions);
+
+impl FromRequestParts<Arc<SandboxState>> for Caller {
+    type Rejection = ErrorAnswer;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<SandboxState>,
+    ) -> Result<Self, Self::Rejection> {
+        let user = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(basic_user)
+            .ok_or_else(ErrorAnswer::invalid_api_key)?;
+        let expected = state.config().secret_key.as_bytes();
+        if !bool::from(user.as_slice().ct_eq(expected)) {
+            return Err(ErrorAnswer::invalid_api_key());
+        }
+        let for_user_id = parts
+            .headers
+            .get(FOR_USER_ID_HEADER)
+            .and_then(|h| h.to_str().ok())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        Ok(Caller(RequestOptions { for_user_id }))
+    }
+}
+
+/// The user name of a `Basic` authorization header value.
+fn basic_user(value: &str) -> Option<Vec<u8>> {
+    let (scheme, credentials) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(credentials.trim())
+        .ok()?;
+    let user = match decoded.iter().position(|&b| b == b':') {
+        Some(colon) => decoded[..colon].to_vec(),
+        None => decoded,
+    };
+    Some(user)
+}
+
+/// An invoice id from the path. A path that cannot be decoded names no invoice.
+pub struct InvoiceId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for InvoiceId {
+    type Rejection = ErrorAnswer;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| InvoiceId(id))
+            .map_err(|_| ErrorAnswer::invoice_not_found())
+    }
+}
+
+/// `POST /v2/invoices` and `POST /v2/invoices/`.
+pub async fn create(
+    State(state): State<Arc<SandboxState>>,
+    Caller(options): Caller,
+    request: Request,
+) -> Result<Json<Invoice>, ErrorAnswer> {
+    let body = state.read_body(request.into_body()).await?;
+    let fields = parse_create_body(&body)?;
+    let invoice = state
+        .engine()
+        .create_invoice_fields(fields, &options)
+        .await?;
+    Ok(Json(invoice))
+}
+
+/// Reads a create body: not JSON is `INVALID_JSON_FORMAT`; JSON of the wrong shape is
+/// `API_VALIDATION_ERROR` naming the field.
+///
+/// # Errors
+/// The answer to send.
+pub fn parse_create_body(body: &[u8]) -> Result<CreateInvoiceFields, ErrorAnswer> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| ErrorAnswer::invalid_json(&e.to_string()))?;
+    if !value.is_object() {
+        return Err(ErrorAnswer::invalid_field("body", "must be a JSON object"));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let parent = e.path().to_string();
+        let message = e.inner().to_string();
+        let violation = match message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.strip_suffix('`'))
+        {
+            Some(field) => Violation {
+                path: join_path(&parent, field),
+                message: "is required".to_owned(),
+            },
+            None => Violation {
+                path: if parent == "." {
+                    "body".to_owned()
+                } else {
+                    parent
+                },
+                message,
+            },
+        };
+        ErrorAnswer::validation(&[violation])
+    })
+}
+
+fn join_path(parent: &str, field: &str) -> String {
+    if parent == "." {
+        field.to_owned()
+    } else {
+        format!("{parent}.{field}")
+    }
+}
+
+/// `GET /v2/invoices`.
+pub async fn list(
+    State(state): State<Arc<SandboxState>>,
+    Caller(options): Caller,
+    uri: Uri,
+) -> Result<Json<Vec<Invoice>>, ErrorAnswer> {
+    let query = parse_list_query(&uri)?;
+    let page = state.engine().list_invoices(&query, &options).await?;
+    Ok(Json(page))
+}
+
+/// Reads the list filters from a request URI, in every encoding the SDKs use.
+///
+/// # Errors
+/// `API_VALIDATION_ERROR` naming the parameter that could not be read.
+pub fn parse_list_query(uri: &Uri) -> Result<ListInvoicesQuery, ErrorAnswer> {
+    let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri)
+        .map_err(|e| ErrorAnswer::invalid_field("query", format!("could not be decoded: {e}")))?;
+    ListInvoicesQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|e| ErrorAnswer::invalid_field(&e.name, e.message))
+}
+
+/// `GET /v2/invoices/{id}`.
+pub async fn get_one(
+    State(state): State<Arc<SandboxState>>,
+    Caller(options): Caller,
+    InvoiceId(id): InvoiceId,
+) -> Result<Json<Invoice>, ErrorAnswer> {
+    Ok(Json(state.engine().get_invoice(&id, &options).await?))
+}
+
+/// `POST /invoices/{id}/expire!`: no body is read, whatever the `Content-Type`.
+pub async fn expire(
+    State(state): State<Arc<SandboxState>>,
+    Caller(options): Caller,
+    InvoiceId(id): InvoiceId,
+) -> Result<Json<Invoice>, ErrorAnswer> {
+    Ok(Json(state.engine().expire_invoice(&id, &options).await?))
+}

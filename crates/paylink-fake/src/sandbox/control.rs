@@ -1,0 +1,289 @@
+//! The `/_sandbox` control endpoints: pay, fail and settle a link, move the clock, list webhook
+//! attempts, inject faults, reset. JSON in and out; no authentication (the sandbox is a local
+//! test tool).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::Json;
+use paylink_core::invoice::timestamp;
+use paylink_core::{
+    ApiError, ChannelCode, ChannelFamily, GatewayError, Invoice, Operation, PaymentMethod,
+};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::api::InvoiceId;
+use super::delivery::DeliveryAttempt;
+use super::error::ErrorAnswer;
+use super::page;
+use super::SandboxState;
+use crate::{FakeError, PayWith};
+
+/// Body of `pay` and `fail`: both fields optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayRequest {
+    /// `payment_method` to report (`EWALLET`, `BANK_TRANSFER`...).
+    pub payment_method: Option<String>,
+    /// Channel to pay through (`DANA`, `BNI`...).
+    pub payment_channel: Option<String>,
+}
+
+/// `POST /_sandbox/invoices/{id}/pay`.
+pub async fn pay(
+    State(state): State<Arc<SandboxState>>,
+    InvoiceId(id): InvoiceId,
+    request: Request,
+) -> Result<Json<Invoice>, ErrorAnswer> {
+    let body: PayRequest = read_json(&state, request).await?.unwrap_or_default();
+    let engine = state.engine();
+    let with = pay_with(&engine, &id, body)?;
+    engine.pay(&id, with).map(Json).map_err(fake_error)
+}
+
+/// `POST /_sandbox/invoices/{id}/fail`: a failed attempt; the link stays payable.
+pub async fn fail(
+    State(state): State<Arc<SandboxState>>,
+    InvoiceId(id): InvoiceId,
+    request: Request,
+) -> Result<Json<Value>, ErrorAnswer> {
+    let body: PayRequest = read_json(&state, request).await?.unwrap_or_default();
+    let engine = state.engine();
+    let with = pay_with(&engine, &id, body)?;
+    let invoice = engine.fail_payment(&id, with).map_err(fake_error)?;
+    let attempts = engine.failed_attempts(&id).unwrap_or(0);
+    Ok(Json(
+        json!({ "invoice": invoice, "failed_attempts": attempts }),
+    ))
+}
+
+/// `POST /_sandbox/invoices/{id}/settle`.
+pub async fn settle(
+    State(state): State<Arc<SandboxState>>,
+    InvoiceId(id): InvoiceId,
+) -> Result<Json<Invoice>, ErrorAnswer> {
+    state.engine().settle(&id).map(Json).map_err(fake_error)
+}
+
+/// Body of `clock/advance`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdvanceRequest {
+    /// Whole seconds to move forward.
+    pub seconds: u64,
+}
+
+/// `POST /_sandbox/clock/advance`: moves the clock and expires what falls due (each expiry
+/// sends its webhook).
+pub async fn advance(
+    State(state): State<Arc<SandboxState>>,
+    request: Request,
+) -> Result<Json<Value>, ErrorAnswer> {
+    let body: Option<AdvanceRequest> = read_json(&state, request).await?;
+    let Some(body) = body else {
+        return Err(ErrorAnswer::invalid_field("seconds", "is required"));
+    };
+    let (now, expired) = state.advance(Duration::from_secs(body.seconds));
+    let ids: Vec<String> = expired.into_iter().map(|i| i.id).collect();
+    Ok(Json(
+        json!({ "now": timestamp::format(now), "expired": ids }),
+    ))
+}
+
+/// `GET /_sandbox/clock`.
+pub async fn clock(State(state): State<Arc<SandboxState>>) -> Json<Value> {
+    Json(json!({ "now": timestamp::format(state.engine().now()) }))
+}
+
+/// `GET /_sandbox/deliveries`: every webhook attempt, oldest first.
+pub async fn deliveries(State(state): State<Arc<SandboxState>>) -> Json<Vec<DeliveryAttempt>> {
+    Json(state.deliverer().attempts())
+}
+
+/// Body of `faults`: every field optional; several faults can be set in one call.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultsRequest {
+    /// Remove every fault first.
+    #[serde(default)]
+    pub clear: bool,
+    /// The API operation `fail_next` and `latency_ms` apply to: `create`, `get`, `list`,
+    /// `expire`.
+    pub operation: Option<String>,
+    /// Fail the next N calls of `operation`.
+    pub fail_next: Option<usize>,
+    /// HTTP status of the injected failures (default 500).
+    pub status: Option<u16>,
+    /// `error_code` of the injected failures (default by status).
+    pub error_code: Option<String>,
+    /// `message` of the injected failures.
+    pub message: Option<String>,
+    /// Delay every call of `operation` by this many milliseconds (0 removes the delay).
+    pub latency_ms: Option<u64>,
+    /// Send each of the next N callbacks twice.
+    pub duplicate_callbacks: Option<usize>,
+    /// Swap each of the next N pairs of callbacks.
+    pub reorder_callbacks: Option<usize>,
+}
+
+/// `POST /_sandbox/faults`.
+pub async fn faults(
+    State(state): State<Arc<SandboxState>>,
+    request: Request,
+) -> Result<Json<Value>, ErrorAnswer> {
+    let body: FaultsRequest = read_json(&state, request).await?.unwrap_or_default();
+    let operation = body.operation.as_deref().map(operation).transpose()?;
+    let needs_operation = body.fail_next.is_some() || body.latency_ms.is_some();
+    let operation = match (operation, needs_operation) {
+        (Some(op), _) => Some(op),
+        (None, true) => {
+            return Err(ErrorAnswer::invalid_field(
+                "operation",
+                "is required with fail_next and latency_ms (one of create, get, list, expire)",
+            ))
+        }
+        (None, false) => None,
+    };
+    let status = body.status.unwrap_or(500);
+    if !(400..=599).contains(&status) {
+        return Err(ErrorAnswer::invalid_field(
+            "status",
+            format!("must be an HTTP error status from 400 to 599, got {status}"),
+        ));
+    }
+    let engine = state.engine();
+    if body.clear {
+        engine.clear_faults();
+    }
+    if let (Some(op), Some(n)) = (operation, body.fail_next) {
+        let code = body
+            .error_code
+            .clone()
+            .unwrap_or_else(|| default_code(status).to_owned());
+        let message = body
+            .message
+            .clone()
+            .unwrap_or_else(|| format!("Injected failure ({status} {code})"));
+        let error = GatewayError::from_api(ApiError::new(status, code, message), None);
+        engine.fail_next(op, n, error);
+    }
+    if let (Some(op), Some(ms)) = (operation, body.latency_ms) {
+        engine.set_latency(op, Duration::from_millis(ms));
+    }
+    if let Some(n) = body.duplicate_callbacks {
+        engine.duplicate_next_callbacks(n);
+    }
+    if let Some(n) = body.reorder_callbacks {
+        engine.reorder_next_callbacks(n);
+    }
+    Ok(Json(json!({ "ok": true })))
+}
+
+/// `POST /_sandbox/reset`: forgets every invoice, callback, fault and webhook attempt.
+pub async fn reset(State(state): State<Arc<SandboxState>>) -> Json<Value> {
+    state.reset();
+    Json(json!({ "ok": true, "now": timestamp::format(state.engine().now()) }))
+}
+
+fn operation(name: &str) -> Result<Operation, ErrorAnswer> {
+    match name.to_ascii_lowercase().as_str() {
+        "create" => Ok(Operation::Create),
+        "get" => Ok(Operation::Get),
+        "list" => Ok(Operation::List),
+        "expire" => Ok(Operation::Expire),
+        _ => Err(ErrorAnswer::invalid_field(
+            "operation",
+            format!("must be one of create, get, list, expire; got `{name}`"),
+        )),
+    }
+}
+
+fn default_code(status: u16) -> &'static str {
+    match status {
+        401 => "INVALID_API_KEY",
+        403 => "REQUEST_FORBIDDEN_ERROR",
+        404 => "INVOICE_NOT_FOUND_ERROR",
+        429 => "RATE_LIMIT_EXCEEDED",
+        400..=499 => "API_VALIDATION_ERROR",
+        _ => "SERVER_ERROR",
+    }
+}
+
+/// The payment to make: the channel asked for, else the first channel of the method asked for,
+/// else the first channel the link offers.
+fn pay_with(
+    engine: &crate::FakeGateway,
+    id: &str,
+    body: PayRequest,
+) -> Result<PayWith, ErrorAnswer> {
+    let method = body.payment_method.as_deref().map(PaymentMethod::from);
+    let channel = match body.payment_channel {
+        Some(c) => ChannelCode::new(c),
+        None => {
+            let invoice = engine
+                .invoice(id)
+                .ok_or_else(ErrorAnswer::invoice_not_found)?;
+            let family = method.as_ref().and_then(ChannelFamily::of_method);
+            page::methods(&invoice)
+                .into_iter()
+                .map(|m| ChannelCode::new(m.channel))
+                .find(|c| family.is_none() || c.family() == family)
+                .ok_or_else(|| {
+                    ErrorAnswer::new(
+                        400,
+                        "CHANNEL_NOT_OFFERED",
+                        match &method {
+                            Some(m) => {
+                                format!("invoice {id} offers no channel of payment_method {m}")
+                            }
+                            None => format!("invoice {id} offers no payment channel"),
+                        },
+                    )
+                })?
+        }
+    };
+    let mut with = PayWith::channel(channel);
+    if let Some(m) = method {
+        with = with.method(m);
+    }
+    Ok(with)
+}
+
+/// The answer to a refused control call.
+pub fn fake_error(e: FakeError) -> ErrorAnswer {
+    let message = e.to_string();
+    match e {
+        FakeError::NotFound { .. } => ErrorAnswer::invoice_not_found(),
+        FakeError::Expired { .. } => ErrorAnswer::new(409, "INVOICE_EXPIRED", message),
+        FakeError::AlreadyPaid { .. } => ErrorAnswer::new(409, "INVOICE_ALREADY_PAID", message),
+        FakeError::NotPaid { .. } => ErrorAnswer::new(409, "INVOICE_NOT_PAID", message),
+        FakeError::ChannelNotOffered { .. } => {
+            ErrorAnswer::new(400, "CHANNEL_NOT_OFFERED", message)
+        }
+        FakeError::UnknownChannel { .. } => ErrorAnswer::new(400, "UNKNOWN_CHANNEL", message),
+        _ => ErrorAnswer::new(409, "INVALID_TRANSITION", message),
+    }
+}
+
+/// Reads an optional JSON body: an empty body (or `null`) is `None`.
+async fn read_json<T: DeserializeOwned>(
+    state: &SandboxState,
+    request: Request,
+) -> Result<Option<T>, ErrorAnswer> {
+    let body = state.read_body(request.into_body()).await?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let value: Value =
+        serde_json::from_slice(&body).map_err(|e| ErrorAnswer::invalid_json(&e.to_string()))?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        ErrorAnswer::invalid_field(
+            if path == "." { "body" } else { &path },
+            e.inner().to_string(),
+        )
+    })
+}

@@ -1,0 +1,239 @@
+//! Webhook delivery as Xendit does it: each callback is POSTed as JSON with the
+//! `x-callback-token` header; a non-2xx answer or a timeout is retried at +15 min, +1 h, +3 h,
+//! +6 h, +12 h and +24 h after the first attempt (spec section 8.1), all scaled by a factor so
+//! tests run in milliseconds. Delivery is at least once; every attempt is logged.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use paylink_core::invoice::timestamp;
+use paylink_core::{CallbackToken, CALLBACK_TOKEN_HEADER};
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+/// When each attempt starts, counted from the first one: the first attempt, then Xendit's six
+/// retries.
+pub const SCHEDULE: [Duration; 7] = [
+    Duration::ZERO,
+    Duration::from_secs(15 * 60),
+    Duration::from_secs(60 * 60),
+    Duration::from_secs(3 * 60 * 60),
+    Duration::from_secs(6 * 60 * 60),
+    Duration::from_secs(12 * 60 * 60),
+    Duration::from_secs(24 * 60 * 60),
+];
+
+/// How long an attempt may wait for an answer before it counts as failed, before scaling.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The shortest scaled attempt timeout: a receiver on the loopback interface must get the time
+/// to answer even when the schedule is scaled down to milliseconds.
+pub const MIN_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// One POST of one callback, as `GET /_sandbox/deliveries` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeliveryAttempt {
+    /// Which callback (1, 2, ... in the order they were queued); attempts of one callback
+    /// share it.
+    pub delivery_id: u64,
+    /// 1 for the first attempt, 2 for the first retry...
+    pub attempt: u32,
+    /// Where it was sent.
+    pub url: String,
+    /// The HTTP status of the answer, when there was one.
+    pub status: Option<u16>,
+    /// Whether the receiver accepted it (a 2xx answer).
+    pub delivered: bool,
+    /// Why the attempt failed without an answer (timeout, connection refused).
+    pub error: Option<String>,
+    /// The callback body.
+    pub body: Value,
+    /// When the attempt was made (wall clock, UTC).
+    #[serde(with = "timestamp")]
+    pub time: OffsetDateTime,
+}
+
+/// Where and how callbacks go.
+#[derive(Clone)]
+pub struct DeliveryTarget {
+    /// The receiver.
+    pub url: String,
+    /// The account's verification token, sent in `x-callback-token`.
+    pub token: CallbackToken,
+}
+
+/// Delivers callbacks in the background and keeps the log of every attempt.
+pub struct Deliverer {
+    client: reqwest::Client,
+    scale: f64,
+    target: Mutex<Option<DeliveryTarget>>,
+    log: Arc<Mutex<Vec<DeliveryAttempt>>>,
+    tasks: Mutex<JoinSet<()>>,
+    next_id: Mutex<u64>,
+}
+
+impl Deliverer {
+    /// A deliverer that sends to `target` (or nowhere when `None`) on Xendit's schedule
+    /// multiplied by `scale` (1.0 is real time, 0.0001 turns hours into fractions of a second).
+    /// A scale that is not a positive finite number is taken as 1.0.
+    pub fn new(target: Option<DeliveryTarget>, scale: f64) -> Self {
+        let scale = if scale.is_finite() && scale > 0.0 {
+            scale
+        } else {
+            1.0
+        };
+        Deliverer {
+            client: reqwest::Client::new(),
+            scale,
+            target: Mutex::new(target),
+            log: Arc::new(Mutex::new(Vec::new())),
+            tasks: Mutex::new(JoinSet::new()),
+            next_id: Mutex::new(0),
+        }
+    }
+
+    /// The timeout of one attempt: [`ATTEMPT_TIMEOUT`] scaled, at least [`MIN_ATTEMPT_TIMEOUT`].
+    pub fn attempt_timeout(&self) -> Duration {
+        ATTEMPT_TIMEOUT.mul_f64(self.scale).max(MIN_ATTEMPT_TIMEOUT)
+    }
+
+    /// Queues a callback body (sent byte for byte) for delivery and returns its delivery id,
+    /// or `None` when no callback URL is configured (the callback is then dropped, as Xendit
+    /// drops events for an account without a webhook URL). Must be called inside a tokio
+    /// runtime.
+    pub fn enqueue(&self, body: &str) -> Option<u64> {
+        let target = lock(&self.target).clone()?;
+        let id = {
+            let mut next = lock(&self.next_id);
+            *next += 1;
+            *next
+        };
+        let job = Job {
+            client: self.client.clone(),
+            target,
+            id,
+            bytes: body.as_bytes().to_vec(),
+            body: serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned())),
+            scale: self.scale,
+            timeout: self.attempt_timeout(),
+            log: Arc::clone(&self.log),
+        };
+        let mut tasks = lock(&self.tasks);
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(job.run());
+        Some(id)
+    }
+
+    /// Every attempt so far, oldest first.
+    pub fn attempts(&self) -> Vec<DeliveryAttempt> {
+        lock(&self.log).clone()
+    }
+
+    /// Whether deliveries are still in flight or waiting for a retry.
+    pub fn is_busy(&self) -> bool {
+        let mut tasks = lock(&self.tasks);
+        while tasks.try_join_next().is_some() {}
+        !tasks.is_empty()
+    }
+
+    /// Replaces the receiver (`None` stops delivering new callbacks).
+    pub fn set_target(&self, target: Option<DeliveryTarget>) {
+        *lock(&self.target) = target;
+    }
+
+    /// Cancels every pending delivery and clears the log.
+    pub fn reset(&self) {
+        lock(&self.tasks).abort_all();
+        lock(&self.log).clear();
+    }
+
+    /// Cancels every pending delivery.
+    pub fn shutdown(&self) {
+        lock(&self.tasks).abort_all();
+    }
+}
+
+impl Drop for Deliverer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+struct Job {
+    client: reqwest::Client,
+    target: DeliveryTarget,
+    id: u64,
+    bytes: Vec<u8>,
+    body: Value,
+    scale: f64,
+    timeout: Duration,
+    log: Arc<Mutex<Vec<DeliveryAttempt>>>,
+}
+
+impl Job {
+    async fn run(self) {
+        let start = Instant::now();
+        for (n, offset) in SCHEDULE.iter().enumerate() {
+            tokio::time::sleep_until(start + offset.mul_f64(self.scale)).await;
+            let time = OffsetDateTime::now_utc();
+            let answer = self
+                .client
+                .post(&self.target.url)
+                .header(CALLBACK_TOKEN_HEADER, self.target.token.expose())
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .timeout(self.timeout)
+                .body(self.bytes.clone())
+                .send()
+                .await;
+            let (status, error) = match answer {
+                Ok(response) => (Some(response.status().as_u16()), None),
+                Err(e) if e.is_timeout() => (
+                    None,
+                    Some(format!("no answer within {} ms", self.timeout.as_millis())),
+                ),
+                Err(e) => (None, Some(describe(&e))),
+            };
+            let delivered = status.is_some_and(|s| (200..300).contains(&s));
+            let attempt = u32::try_from(n + 1).unwrap_or(u32::MAX);
+            tracing::info!(
+                delivery_id = self.id,
+                attempt,
+                status,
+                delivered,
+                "webhook attempt to {}",
+                self.target.url
+            );
+            lock(&self.log).push(DeliveryAttempt {
+                delivery_id: self.id,
+                attempt,
+                url: self.target.url.clone(),
+                status,
+                delivered,
+                error,
+                body: self.body.clone(),
+                time,
+            });
+            if delivered {
+                return;
+            }
+        }
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
