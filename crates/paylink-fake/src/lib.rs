@@ -5,6 +5,7 @@
 
 pub mod conformance;
 pub mod engine;
+pub mod sandbox;
 
 pub use conformance::Payer;
 pub use engine::{
