@@ -88,6 +88,8 @@ pub enum Reply {
     Delay(Duration, Box<Reply>),
     /// Write these bytes and close.
     Raw(Vec<u8>),
+    /// Write these bytes and keep the connection open without writing more.
+    Stall(Vec<u8>),
 }
 
 impl Reply {
@@ -264,6 +266,11 @@ async fn serve(mut stream: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, responder:
                 Reply::Close => return,
                 Reply::Reset => {
                     let _ = stream.set_zero_linger();
+                    return;
+                }
+                Reply::Stall(bytes) => {
+                    let _ = stream.write_all(&bytes).await;
+                    tokio::time::sleep(Duration::from_secs(10)).await;
                     return;
                 }
                 Reply::Raw(bytes) => {

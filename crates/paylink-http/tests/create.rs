@@ -1,0 +1,425 @@
+//! A create is never blindly sent twice: after an ambiguous failure the gateway looks for the
+//! invoice the failed attempt may have made, and creates again only when there is none.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{invoice_with, now_stamp, Recorded, Reply, Server, KEY};
+use paylink_core::{
+    CreateInvoiceRequest, Currency, Gateway, GatewayError, Invoice, ListInvoicesQuery,
+    RequestOptions,
+};
+use paylink_http::{HttpGateway, SecretKey};
+use percent_encoding::percent_decode_str;
+use rust_decimal_macros::dec;
+use serde_json::Value;
+
+fn order(external_id: &str) -> CreateInvoiceRequest {
+    CreateInvoiceRequest::builder(external_id, dec!(50000), Currency::Idr)
+        .description("One coffee")
+        .build()
+        .expect("valid request")
+}
+
+/// How the server treats the create with this number (0-based) after reading it.
+#[derive(Debug, Clone, Copy)]
+enum OnCreate {
+    /// Store it and answer 200.
+    StoreAndAnswer,
+    /// Store it, then close the connection without answering.
+    StoreAndDrop,
+    /// Store it, then answer after the client's timeout.
+    StoreAndStall,
+    /// Store it, then answer 500.
+    StoreAnd500,
+    /// Close the connection without storing.
+    DropWithoutStoring,
+    /// Answer 429 with `Retry-After: 0` without storing.
+    RateLimit,
+}
+
+/// A server with an invoice store: creates follow `script`; lists filter the store (plus
+/// `decoys`, which it returns unfiltered, like a server that ignores the filters).
+struct Xendit {
+    server: Server,
+    store: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Xendit {
+    async fn start(script: Vec<OnCreate>, decoys: Vec<Value>, list_reply: Option<Reply>) -> Xendit {
+        let store: Arc<Mutex<Vec<Value>>> = Arc::new(Mutex::new(Vec::new()));
+        let creates = Arc::new(Mutex::new(0usize));
+        let server = {
+            let store = store.clone();
+            Server::start(move |r, _| {
+                if r.method == "POST" {
+                    let n = {
+                        let mut c = creates.lock().expect("lock");
+                        *c += 1;
+                        *c - 1
+                    };
+                    let step = script[n.min(script.len() - 1)];
+                    respond_to_create(r, step, &store)
+                } else if let Some(reply) = &list_reply {
+                    reply.clone()
+                } else {
+                    let mut page = decoys.clone();
+                    page.extend(list(r, &store.lock().expect("lock")));
+                    Reply::json(200, &Value::Array(page))
+                }
+            })
+            .await
+        };
+        Xendit { server, store }
+    }
+
+    fn stored(&self) -> Vec<Value> {
+        self.store.lock().expect("lock").clone()
+    }
+
+    fn calls(&self) -> Vec<String> {
+        self.server
+            .requests()
+            .into_iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect()
+    }
+}
+
+fn respond_to_create(r: &Recorded, step: OnCreate, store: &Mutex<Vec<Value>>) -> Reply {
+    let body: Value = serde_json::from_slice(&r.body).expect("create body is JSON");
+    let store_it = || {
+        let mut store = store.lock().expect("lock");
+        let id = format!("inv-{}", store.len() + 1);
+        let amount = body["amount"].as_i64().expect("whole amount");
+        let ext = body["external_id"].as_str().expect("external_id");
+        let invoice = invoice_with(&id, ext, amount, "PENDING", &now_stamp());
+        store.push(invoice.clone());
+        invoice
+    };
+    match step {
+        OnCreate::StoreAndAnswer => Reply::json(200, &store_it()),
+        OnCreate::StoreAndDrop => {
+            store_it();
+            Reply::Close
+        }
+        OnCreate::StoreAndStall => {
+            let invoice = store_it();
+            Reply::Delay(
+                Duration::from_millis(800),
+                Box::new(Reply::json(200, &invoice)),
+            )
+        }
+        OnCreate::StoreAnd500 => {
+            store_it();
+            Reply::error(
+                500,
+                "INTERNAL_SERVER_ERROR",
+                "Something unxpected happened.",
+            )
+        }
+        OnCreate::DropWithoutStoring => Reply::Close,
+        OnCreate::RateLimit => {
+            Reply::error(429, "RATE_LIMIT_EXCEEDED", "slow down").with_header("Retry-After", "0")
+        }
+    }
+}
+
+/// The stored invoices that pass the request's list filters, newest first.
+fn list(r: &Recorded, store: &[Value]) -> Vec<Value> {
+    let raw = r.query.clone().unwrap_or_default();
+    let pairs: Vec<(String, String)> = raw
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| {
+            let d = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
+            (d(k), d(v))
+        })
+        .collect();
+    let query = ListInvoicesQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .expect("the gateway sends a readable query");
+    let mut out: Vec<Value> = store
+        .iter()
+        .filter(|v| {
+            let invoice: Invoice = serde_json::from_value((*v).clone()).expect("stored invoice");
+            query.matches(&invoice)
+        })
+        .cloned()
+        .collect();
+    out.reverse();
+    out
+}
+
+fn id_of(v: &Value) -> &str {
+    v["id"].as_str().expect("id")
+}
+
+#[tokio::test]
+async fn an_invoice_stored_before_the_connection_dropped_is_returned_and_not_created_twice() {
+    let x = Xendit::start(
+        vec![OnCreate::StoreAndDrop, OnCreate::StoreAndAnswer],
+        vec![],
+        None,
+    )
+    .await;
+    let invoice = x
+        .server
+        .gateway(4)
+        .create_invoice(&order("order-1"), &RequestOptions::default())
+        .await
+        .expect("the lookup finds the stored invoice");
+    let stored = x.stored();
+    assert_eq!(stored.len(), 1, "exactly one invoice exists");
+    assert_eq!(invoice.id, id_of(&stored[0]));
+    assert_eq!(x.calls(), vec!["POST /v2/invoices/", "GET /v2/invoices"]);
+    let lookup = &x.server.requests()[1];
+    let query = lookup.query.as_deref().expect("a filtered list");
+    assert!(query.starts_with("external_id=order-1&limit="), "{query}");
+    assert!(query.contains("&created_after="), "{query}");
+    assert_eq!(
+        lookup.header("authorization"),
+        x.server.requests()[0].header("authorization")
+    );
+}
+
+#[tokio::test]
+async fn a_create_that_timed_out_after_storing_is_found_by_the_lookup() {
+    let x = Xendit::start(
+        vec![OnCreate::StoreAndStall, OnCreate::StoreAndAnswer],
+        vec![],
+        None,
+    )
+    .await;
+    let invoice = x
+        .server
+        .gateway(4)
+        .create_invoice(&order("order-2"), &RequestOptions::default())
+        .await
+        .expect("found");
+    assert_eq!(x.stored().len(), 1);
+    assert_eq!(invoice.id, "inv-1");
+    assert_eq!(x.calls(), vec!["POST /v2/invoices/", "GET /v2/invoices"]);
+}
+
+#[tokio::test]
+async fn a_create_answered_with_a_5xx_after_storing_is_found_by_the_lookup() {
+    let x = Xendit::start(
+        vec![OnCreate::StoreAnd500, OnCreate::StoreAndAnswer],
+        vec![],
+        None,
+    )
+    .await;
+    let invoice = x
+        .server
+        .gateway(4)
+        .create_invoice(&order("order-3"), &RequestOptions::default())
+        .await
+        .expect("found");
+    assert_eq!(x.stored().len(), 1);
+    assert_eq!(invoice.id, "inv-1");
+}
+
+#[tokio::test]
+async fn a_create_lost_before_storing_is_sent_again_after_an_empty_lookup() {
+    let x = Xendit::start(
+        vec![OnCreate::DropWithoutStoring, OnCreate::StoreAndAnswer],
+        vec![],
+        None,
+    )
+    .await;
+    let invoice = x
+        .server
+        .gateway(4)
+        .create_invoice(&order("order-4"), &RequestOptions::default())
+        .await
+        .expect("created on the second attempt");
+    assert_eq!(x.stored().len(), 1);
+    assert_eq!(invoice.id, "inv-1");
+    assert_eq!(
+        x.calls(),
+        vec![
+            "POST /v2/invoices/",
+            "GET /v2/invoices",
+            "POST /v2/invoices/"
+        ]
+    );
+    let requests = x.server.requests();
+    assert_eq!(
+        requests[0].body, requests[2].body,
+        "the same request is sent again"
+    );
+}
+
+#[tokio::test]
+async fn invoices_with_the_same_external_id_but_another_amount_or_from_before_are_not_taken() {
+    let decoys = vec![
+        invoice_with(
+            "old",
+            "order-5",
+            50000,
+            "PENDING",
+            "2020-01-01T00:00:00.000Z",
+        ),
+        invoice_with("other-amount", "order-5", 70000, "PENDING", &now_stamp()),
+        invoice_with("other-order", "order-6", 50000, "PENDING", &now_stamp()),
+    ];
+    let x = Xendit::start(
+        vec![OnCreate::DropWithoutStoring, OnCreate::StoreAndAnswer],
+        decoys,
+        None,
+    )
+    .await;
+    let invoice = x
+        .server
+        .gateway(4)
+        .create_invoice(&order("order-5"), &RequestOptions::default())
+        .await
+        .expect("created again");
+    assert_eq!(invoice.id, "inv-1");
+    assert_eq!(x.stored().len(), 1);
+}
+
+#[tokio::test]
+async fn when_the_lookup_fails_the_ambiguous_error_is_returned_and_nothing_is_sent_again() {
+    let x = Xendit::start(
+        vec![OnCreate::StoreAndDrop],
+        vec![],
+        Some(Reply::error(
+            401,
+            "INVALID_API_KEY",
+            "Your API key is invalid",
+        )),
+    )
+    .await;
+    let e = x
+        .server
+        .gateway(4)
+        .create_invoice(&order("order-7"), &RequestOptions::default())
+        .await
+        .expect_err("cannot tell");
+    assert!(
+        matches!(
+            e,
+            GatewayError::Transport {
+                request_sent: true,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(x.stored().len(), 1);
+    assert_eq!(x.calls(), vec!["POST /v2/invoices/", "GET /v2/invoices"]);
+}
+
+#[tokio::test]
+async fn a_rate_limited_create_is_sent_again_without_a_lookup() {
+    let x = Xendit::start(
+        vec![OnCreate::RateLimit, OnCreate::StoreAndAnswer],
+        vec![],
+        None,
+    )
+    .await;
+    x.server
+        .gateway(4)
+        .create_invoice(&order("order-8"), &RequestOptions::default())
+        .await
+        .expect("created after the wait");
+    assert_eq!(x.stored().len(), 1);
+    assert_eq!(x.calls(), vec!["POST /v2/invoices/", "POST /v2/invoices/"]);
+}
+
+#[tokio::test]
+async fn a_refused_create_is_not_sent_again() {
+    let server = Server::script(vec![Reply::error(
+        400,
+        "MINIMAL_TRANSFER_AMOUNT_ERROR",
+        "amount below Rp10000",
+    )])
+    .await;
+    let e = server
+        .gateway(4)
+        .create_invoice(&order("order-9"), &RequestOptions::default())
+        .await
+        .expect_err("refused");
+    assert_eq!(e.error_code(), Some("MINIMAL_TRANSFER_AMOUNT_ERROR"));
+    assert_eq!(server.attempts(), 1);
+}
+
+#[tokio::test]
+async fn a_create_that_is_always_lost_ends_with_the_ambiguous_error_after_looking_each_time() {
+    let x = Xendit::start(vec![OnCreate::DropWithoutStoring], vec![], None).await;
+    let e = x
+        .server
+        .gateway(3)
+        .create_invoice(&order("order-10"), &RequestOptions::default())
+        .await
+        .expect_err("never answered");
+    assert!(
+        matches!(
+            e,
+            GatewayError::Transport {
+                request_sent: true,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(x.stored().len(), 0);
+    assert_eq!(
+        x.calls(),
+        vec![
+            "POST /v2/invoices/",
+            "GET /v2/invoices",
+            "POST /v2/invoices/",
+            "GET /v2/invoices",
+            "POST /v2/invoices/",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_lookup_acts_for_the_same_sub_account() {
+    let x = Xendit::start(vec![OnCreate::StoreAndDrop], vec![], None).await;
+    x.server
+        .gateway(4)
+        .create_invoice(&order("order-11"), &RequestOptions::for_user("sub-9"))
+        .await
+        .expect("found");
+    for r in x.server.requests() {
+        assert_eq!(
+            r.header("for-user-id"),
+            Some("sub-9"),
+            "{} {}",
+            r.method,
+            r.path
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_create_that_could_not_connect_is_a_transport_error_before_sending() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    drop(listener);
+    let gw = HttpGateway::builder(SecretKey::new(KEY))
+        .base_url(url)
+        .retry_policy(common::fast_policy(2))
+        .build()
+        .expect("valid");
+    let e = gw
+        .create_invoice(&order("order-12"), &RequestOptions::default())
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(
+            e,
+            GatewayError::Transport {
+                request_sent: false,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}

@@ -1,0 +1,450 @@
+//! Every failure a network and a payment provider can produce, one test each: how many
+//! attempts the gateway makes and which error it returns.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{fast_policy, invoice_json, invoice_with, now_stamp, Reply, Server, KEY};
+use paylink_core::{
+    Gateway, GatewayError, InvoiceStatus, ListInvoicesQuery, RequestOptions, RetryPolicy,
+};
+use paylink_http::{HttpGateway, SecretKey};
+
+const ID: &str = "6748105a77f16ebe0cc583a7";
+
+fn ok() -> Reply {
+    Reply::json(200, &invoice_json())
+}
+
+fn opts() -> RequestOptions {
+    RequestOptions::default()
+}
+
+#[tokio::test]
+async fn a_500_then_a_200_is_retried_once_and_returns_the_invoice() {
+    let server = Server::script(vec![
+        Reply::error(
+            500,
+            "INTERNAL_SERVER_ERROR",
+            "Something unxpected happened.",
+        ),
+        ok(),
+    ])
+    .await;
+    let invoice = server
+        .gateway(4)
+        .get_invoice(ID, &opts())
+        .await
+        .expect("the retry succeeds");
+    assert_eq!(invoice.id, ID);
+    assert_eq!(server.attempts(), 2);
+}
+
+#[tokio::test]
+async fn a_500_on_every_attempt_returns_the_server_error_after_the_last_attempt() {
+    let server = Server::script(vec![Reply::error(500, "SERVER_ERROR", "down")]).await;
+    let e = server
+        .gateway(3)
+        .list_invoices(&ListInvoicesQuery::default(), &opts())
+        .await
+        .expect_err("always failing");
+    assert!(
+        matches!(&e, GatewayError::Server(api) if api.error_code == "SERVER_ERROR"),
+        "{e:?}"
+    );
+    assert_eq!(server.attempts(), 3);
+}
+
+#[tokio::test]
+async fn a_429_with_retry_after_waits_as_asked_then_succeeds() {
+    let server = Server::script(vec![
+        Reply::error(429, "RATE_LIMIT_EXCEEDED", "slow down").with_header("Retry-After", "1"),
+        ok(),
+    ])
+    .await;
+    let started = Instant::now();
+    server
+        .gateway(4)
+        .get_invoice(ID, &opts())
+        .await
+        .expect("the retry succeeds");
+    assert_eq!(server.attempts(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited only {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_429_with_a_fractional_rate_limit_reset_waits_as_asked() {
+    let server = Server::script(vec![
+        Reply::error(429, "RATE_LIMIT_EXCEEDED", "slow down")
+            .with_header("Rate-Limit-Limit", "60")
+            .with_header("Rate-Limit-Remaining", "0")
+            .with_header("Rate-Limit-Reset", "0.35"),
+        ok(),
+    ])
+    .await;
+    let started = Instant::now();
+    server
+        .gateway(4)
+        .get_invoice(ID, &opts())
+        .await
+        .expect("the retry succeeds");
+    assert_eq!(server.attempts(), 2);
+    assert!(started.elapsed() >= Duration::from_millis(350));
+}
+
+#[tokio::test]
+async fn a_429_asking_for_longer_than_the_time_budget_is_returned_at_once() {
+    let server = Server::script(vec![
+        Reply::error(429, "RATE_LIMIT_EXCEEDED", "slow down").with_header("Retry-After", "120")
+    ])
+    .await;
+    let e = server
+        .gateway(4)
+        .get_invoice(ID, &opts())
+        .await
+        .expect_err("gives up");
+    match e {
+        GatewayError::RateLimited { error, retry_after } => {
+            assert_eq!(error.error_code, "RATE_LIMIT_EXCEEDED");
+            assert_eq!(retry_after, Some(Duration::from_secs(120)));
+        }
+        other => panic!("expected RateLimited, got {other:?}"),
+    }
+    assert_eq!(server.attempts(), 1);
+}
+
+#[tokio::test]
+async fn a_response_slower_than_the_timeout_is_abandoned_and_retried() {
+    let server = Server::script(vec![
+        Reply::Delay(Duration::from_millis(800), Box::new(ok())),
+        ok(),
+    ])
+    .await;
+    let invoice = server
+        .gateway(3)
+        .get_invoice(ID, &opts())
+        .await
+        .expect("the second attempt answers in time");
+    assert_eq!(invoice.id, ID);
+    assert_eq!(server.attempts(), 2);
+}
+
+#[tokio::test]
+async fn a_server_that_is_always_too_slow_ends_in_a_timeout_after_every_attempt() {
+    let server = Server::script(vec![Reply::Delay(
+        Duration::from_millis(800),
+        Box::new(ok()),
+    )])
+    .await;
+    let e = server
+        .gateway(2)
+        .get_invoice(ID, &opts())
+        .await
+        .expect_err("too slow");
+    assert!(
+        matches!(e, GatewayError::Timeout { request_sent: true }),
+        "{e:?}"
+    );
+    assert_eq!(server.attempts(), 2);
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_after_the_headers_times_out() {
+    let head =
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 4000\r\n\r\n{\"id\":";
+    let server = Server::script(vec![Reply::Stall(head.into())]).await;
+    let e = server
+        .gateway(1)
+        .get_invoice(ID, &opts())
+        .await
+        .expect_err("stalled");
+    assert!(
+        matches!(e, GatewayError::Timeout { request_sent: true }),
+        "{e:?}"
+    );
+    assert_eq!(server.attempts(), 1);
+}
+
+#[tokio::test]
+async fn a_connection_reset_is_retried() {
+    let server = Server::script(vec![Reply::Reset, ok()]).await;
+    let invoice = server
+        .gateway(3)
+        .get_invoice(ID, &opts())
+        .await
+        .expect("the retry succeeds");
+    assert_eq!(invoice.id, ID);
+    assert_eq!(server.attempts(), 2);
+}
+
+#[tokio::test]
+async fn a_connection_reset_on_every_attempt_is_a_transport_error_after_the_request_went_out() {
+    let server = Server::script(vec![Reply::Reset]).await;
+    let e = server
+        .gateway(3)
+        .get_invoice(ID, &opts())
+        .await
+        .expect_err("always reset");
+    assert!(
+        matches!(
+            e,
+            GatewayError::Transport {
+                request_sent: true,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(server.attempts(), 3);
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_transport_error_before_sending() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    drop(listener);
+    let gw = HttpGateway::builder(SecretKey::new(KEY))
+        .base_url(url)
+        .retry_policy(fast_policy(2))
+        .build()
+        .expect("valid");
+    let e = gw.get_invoice(ID, &opts()).await.expect_err("refused");
+    assert!(
+        matches!(
+            e,
+            GatewayError::Transport {
+                request_sent: false,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_decode_error_and_is_not_retried() {
+    let server = Server::script(vec![Reply::text(
+        200,
+        "application/json",
+        r#"{"id": "6748105a77f16ebe0cc583a7", "status": "PEND"#,
+    )])
+    .await;
+    let e = server
+        .gateway(4)
+        .get_invoice(ID, &opts())
+        .await
+        .expect_err("malformed");
+    match e {
+        GatewayError::Decode { status, body, .. } => {
+            assert_eq!(status, 200);
+            assert!(
+                body.starts_with(r#"{"id": "6748105a77f16ebe0cc583a7""#),
+                "{body}"
+            );
+        }
+        other => panic!("expected Decode, got {other:?}"),
+    }
+    assert_eq!(server.attempts(), 1);
+}
+
+#[tokio::test]
+async fn a_truncated_body_keeps_the_status_and_what_arrived() {
+    let raw = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 4000\r\n\r\n{\"id\":\"6748105a77f16ebe0cc583a7\"";
+    let server = Server::script(vec![Reply::Raw(raw.into())]).await;
+    let e = server
+        .gateway(4)
+        .get_invoice(ID, &opts())
+        .await
+        .expect_err("truncated");
+    match e {
+        GatewayError::Decode {
+            status,
+            body,
+            message,
+        } => {
+            assert_eq!(status, 200);
+            assert_eq!(body, r#"{"id":"6748105a77f16ebe0cc583a7""#);
+            assert!(message.contains("ended early"), "{message}");
+        }
+        other => panic!("expected Decode, got {other:?}"),
+    }
+    assert_eq!(server.attempts(), 1);
+}
+
+#[tokio::test]
+async fn an_html_502_page_is_retried_then_reported_with_its_start() {
+    let page =
+        "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>nginx</body>\r\n</html>";
+    let server = Server::script(vec![Reply::text(502, "text/html", page)]).await;
+    let e = server
+        .gateway(3)
+        .get_invoice(ID, &opts())
+        .await
+        .expect_err("bad gateway");
+    match e {
+        GatewayError::Decode { status, body, .. } => {
+            assert_eq!(status, 502);
+            assert!(body.starts_with("<html>"), "{body}");
+        }
+        other => panic!("expected Decode, got {other:?}"),
+    }
+    assert_eq!(server.attempts(), 3);
+}
+
+#[tokio::test]
+async fn an_html_502_then_a_200_succeeds() {
+    let server = Server::script(vec![
+        Reply::text(502, "text/html", "<html>Bad Gateway</html>"),
+        ok(),
+    ])
+    .await;
+    server
+        .gateway(3)
+        .get_invoice(ID, &opts())
+        .await
+        .expect("the retry succeeds");
+    assert_eq!(server.attempts(), 2);
+}
+
+#[tokio::test]
+async fn a_401_is_returned_at_once() {
+    let server = Server::script(vec![Reply::error(
+        401,
+        "INVALID_API_KEY",
+        "Your API key is invalid",
+    )])
+    .await;
+    let e = server
+        .gateway(4)
+        .get_invoice(ID, &opts())
+        .await
+        .expect_err("unauthorized");
+    assert!(
+        matches!(&e, GatewayError::Unauthorized(api) if api.status == 401 && api.error_code == "INVALID_API_KEY" && api.message == "Your API key is invalid"),
+        "{e:?}"
+    );
+    assert_eq!(server.attempts(), 1);
+}
+
+#[tokio::test]
+async fn the_time_budget_bounds_the_retries() {
+    let server = Server::script(vec![Reply::error(503, "SERVER_ERROR", "busy")]).await;
+    let gw = HttpGateway::builder(SecretKey::new(KEY))
+        .base_url(&server.url)
+        .retry_policy(RetryPolicy {
+            max_attempts: 1000,
+            base_delay: Duration::from_millis(40),
+            max_delay: Duration::from_millis(80),
+            max_elapsed: Duration::from_millis(300),
+        })
+        .jitter_seed(1)
+        .build()
+        .expect("valid");
+    let e = gw.get_invoice(ID, &opts()).await.expect_err("busy");
+    assert_eq!(e.kind(), "server");
+    let attempts = server.attempts();
+    // At least 20 ms between attempts within 300 ms of waiting: at most 16 attempts.
+    assert!((2..=16).contains(&attempts), "{attempts} attempts");
+}
+
+#[tokio::test]
+async fn no_retry_policy_means_exactly_one_attempt() {
+    let server = Server::script(vec![Reply::error(500, "SERVER_ERROR", "down"), ok()]).await;
+    let gw = HttpGateway::builder(SecretKey::new(KEY))
+        .base_url(&server.url)
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .expect("valid");
+    let e = gw.get_invoice(ID, &opts()).await.expect_err("no retry");
+    assert_eq!(e.kind(), "server");
+    assert_eq!(server.attempts(), 1);
+}
+
+#[tokio::test]
+async fn expire_is_retried_after_a_5xx() {
+    let expired = invoice_with(ID, "order-1", 50000, "EXPIRED", &now_stamp());
+    let server = Server::script(vec![
+        Reply::error(500, "SERVER_ERROR", "down"),
+        Reply::json(200, &expired),
+    ])
+    .await;
+    let invoice = server
+        .gateway(3)
+        .expire_invoice(ID, &opts())
+        .await
+        .expect("expired");
+    assert_eq!(invoice.status, InvoiceStatus::Expired);
+    assert_eq!(server.attempts(), 2);
+}
+
+#[tokio::test]
+async fn a_retried_expire_that_finds_the_invoice_already_expired_succeeds() {
+    let expired = invoice_with(ID, "order-1", 50000, "EXPIRED", &now_stamp());
+    let not_pending = format!("Could not find and update PENDING invoice {ID}");
+    let server = Server::start(move |r, n| match (r.method.as_str(), n) {
+        // The first attempt expires the invoice, then the connection drops.
+        ("POST", 0) => Reply::Close,
+        ("POST", _) => Reply::error(404, "INVOICE_NOT_FOUND_ERROR", &not_pending),
+        _ => Reply::json(200, &expired),
+    })
+    .await;
+    let invoice = server
+        .gateway(3)
+        .expire_invoice(ID, &opts())
+        .await
+        .expect("already expired counts as success");
+    assert_eq!(invoice.status, InvoiceStatus::Expired);
+    let calls: Vec<(String, String)> = server
+        .requests()
+        .into_iter()
+        .map(|r| (r.method, r.path))
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            ("POST".into(), format!("/invoices/{ID}/expire!")),
+            ("POST".into(), format!("/invoices/{ID}/expire!")),
+            ("GET".into(), format!("/v2/invoices/{ID}")),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_retried_expire_that_finds_the_invoice_paid_returns_not_found() {
+    let paid = invoice_with(ID, "order-1", 50000, "PAID", &now_stamp());
+    let server = Server::start(move |r, n| match (r.method.as_str(), n) {
+        ("POST", 0) => Reply::error(503, "SERVER_ERROR", "busy"),
+        ("POST", _) => Reply::error(404, "INVOICE_NOT_FOUND_ERROR", "not pending"),
+        _ => Reply::json(200, &paid),
+    })
+    .await;
+    let e = server
+        .gateway(3)
+        .expire_invoice(ID, &opts())
+        .await
+        .expect_err("a paid invoice was not expired");
+    assert_eq!(e.error_code(), Some("INVOICE_NOT_FOUND_ERROR"));
+    assert_eq!(server.attempts(), 3);
+}
+
+#[tokio::test]
+async fn expiring_an_invoice_that_is_not_pending_is_not_found_at_once() {
+    let server = Server::script(vec![Reply::error(
+        404,
+        "INVOICE_NOT_FOUND_ERROR",
+        "Invoice not found.",
+    )])
+    .await;
+    let e = server
+        .gateway(3)
+        .expire_invoice(ID, &opts())
+        .await
+        .expect_err("not found");
+    assert_eq!(e.kind(), "not_found");
+    assert_eq!(server.attempts(), 1);
+}
