@@ -83,6 +83,14 @@ pub mod timestamp {
     }
 }
 
+crate::object_only::serde_object_only!(
+    AvailableEwallet,
+    AvailableQrCode,
+    AvailableDirectDebit,
+    AvailablePaylater,
+    PaymentDetails,
+);
+
 /// One entry of `available_banks`: a virtual account the buyer can transfer to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AvailableBank {
@@ -130,6 +138,7 @@ pub struct AvailableRetailOutlet {
 
 /// One entry of `available_ewallets`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct AvailableEwallet {
     /// E-wallet.
     pub ewallet_type: EwalletType,
@@ -137,6 +146,7 @@ pub struct AvailableEwallet {
 
 /// One entry of `available_qr_codes`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct AvailableQrCode {
     /// QR scheme.
     pub qr_code_type: QrCodeType,
@@ -144,6 +154,7 @@ pub struct AvailableQrCode {
 
 /// One entry of `available_direct_debits`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct AvailableDirectDebit {
     /// Direct debit channel.
     pub direct_debit_type: DirectDebitType,
@@ -151,6 +162,7 @@ pub struct AvailableDirectDebit {
 
 /// One entry of `available_paylaters`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct AvailablePaylater {
     /// Pay-later provider.
     pub paylater_type: PaylaterType,
@@ -161,6 +173,7 @@ pub struct AvailablePaylater {
 
 /// `payment_details` of a QR payment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct PaymentDetails {
     /// Receipt id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

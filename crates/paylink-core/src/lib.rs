@@ -33,6 +33,7 @@ pub mod gateway;
 pub mod invoice;
 pub mod lifecycle;
 pub mod money;
+mod object_only;
 pub mod request;
 pub mod retry;
 #[cfg(feature = "proptest")]

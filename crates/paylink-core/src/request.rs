@@ -30,6 +30,19 @@ pub const DEFAULT_INVOICE_DURATION: u32 = 86_400;
 /// The free-form `metadata` object.
 pub type Metadata = Map<String, Value>;
 
+crate::object_only::serde_object_only!(
+    Address,
+    NotificationPreference,
+    InvoiceItem,
+    InvoiceFee,
+    ChannelProperties,
+    CardProperties,
+    InstallmentConfiguration,
+    InstallmentTerms,
+    CreateInvoiceFields,
+    Violation,
+);
+
 /// `customer`: who pays. Every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Customer {
@@ -64,6 +77,7 @@ pub struct Customer {
 
 /// One address of a [`Customer`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Address {
     /// Country.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -91,6 +105,7 @@ pub struct Address {
 /// `customer_notification_preference`: which channels notify the customer of which event. An
 /// omitted event is not notified.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct NotificationPreference {
     /// On creation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -108,6 +123,7 @@ pub struct NotificationPreference {
 
 /// One line of `items`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct InvoiceItem {
     /// Item name.
     pub name: String,
@@ -142,6 +158,7 @@ impl InvoiceItem {
 
 /// One line of `fees`: added to the total and settled to the merchant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct InvoiceFee {
     /// What the fee is (`"ADMIN"`, `"Shipping"`...).
     #[serde(rename = "type")]
@@ -162,6 +179,7 @@ impl InvoiceFee {
 
 /// `channel_properties`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct ChannelProperties {
     /// Card settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -170,6 +188,7 @@ pub struct ChannelProperties {
 
 /// `channel_properties.cards`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct CardProperties {
     /// Card BIN whitelist: 6 or 8 digits each.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -181,6 +200,7 @@ pub struct CardProperties {
 
 /// `channel_properties.cards.installment_configuration`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct InstallmentConfiguration {
     /// Whether paying in full stays possible.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -192,6 +212,7 @@ pub struct InstallmentConfiguration {
 
 /// The installment terms one issuer offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct InstallmentTerms {
     /// Issuing bank code.
     pub issuer: String,
@@ -202,6 +223,7 @@ pub struct InstallmentTerms {
 /// Every field of a create request, as it goes on the wire. A value of this type may be
 /// invalid; [`CreateInvoiceRequest`] is the validated form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct CreateInvoiceFields {
     /// The merchant's reference; not unique at Xendit.
     pub external_id: String,
@@ -631,6 +653,7 @@ impl CreateInvoiceBuilder {
 
 /// One broken rule: where, and which rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Violation {
     /// Field path, as in `items[1].quantity`.
     pub path: String,
