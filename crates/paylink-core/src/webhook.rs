@@ -272,20 +272,36 @@ impl InvoiceEvent {
 /// # Errors
 /// [`WebhookError::Body`] with the JSON path and the problem.
 pub fn parse_callback(body: &[u8]) -> Result<InvoiceEvent, WebhookError> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    let callback: InvoiceCallback = serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        WebhookError::Body {
-            path: if path == "." {
-                "$".into()
-            } else {
-                format!("$.{path}")
-            },
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let callback: InvoiceCallback =
+        serde_path_to_error::deserialize(&mut de).map_err(|e| WebhookError::Body {
+            path: json_path(e.path()),
             message: e.into_inner().to_string(),
-        }
+        })?;
+    // Anything after the object but whitespace makes the body invalid, as serde_json::from_slice
+    // would say.
+    de.end().map_err(|e| WebhookError::Body {
+        path: "$".into(),
+        message: e.to_string(),
     })?;
     let kind = classify(&callback)?;
     Ok(InvoiceEvent { callback, kind })
+}
+
+/// A JSON path (`$`, `$.amount`, `$.items[0].price`) from serde_path_to_error's form.
+fn json_path(path: &serde_path_to_error::Path) -> String {
+    let text = path.to_string();
+    let mut json = if text == "." {
+        "$".to_owned()
+    } else {
+        format!("$.{text}")
+    };
+    // `?` stands for a key not read yet (the body ended, or the key itself is broken): the
+    // problem is in the enclosing object.
+    while let Some(parent) = json.strip_suffix(".?") {
+        json = parent.to_owned();
+    }
+    json
 }
 
 /// Verifies the token, then parses the body.
