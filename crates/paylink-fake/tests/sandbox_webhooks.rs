@@ -50,7 +50,11 @@ async fn receiver(answers: Vec<u16>, first_delay: Duration) -> (String, Seen) {
                     if n == 1 && !delay.is_zero() {
                         tokio::time::sleep(delay).await;
                     }
-                    let status = answers.get(n - 1).or(answers.last()).copied().unwrap_or(200);
+                    let status = answers
+                        .get(n - 1)
+                        .or(answers.last())
+                        .copied()
+                        .unwrap_or(200);
                     StatusCode::from_u16(status).expect("a status")
                 },
             ),
@@ -138,14 +142,23 @@ async fn a_receiver_that_answers_500_twice_then_200_gets_the_callback_three_time
     for (token, content_type, body) in &seen {
         assert_eq!(token.as_deref(), Some(TOKEN));
         assert_eq!(content_type.as_deref(), Some("application/json"));
-        assert_eq!(body.as_ref(), callbacks[0].body.as_bytes(), "sent byte for byte");
+        assert_eq!(
+            body.as_ref(),
+            callbacks[0].body.as_bytes(),
+            "sent byte for byte"
+        );
         let parsed: InvoiceCallback = serde_json::from_slice(body).expect("a callback body");
         assert_eq!(parsed.status, InvoiceStatus::Paid);
     }
 
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(
-        client.get("/_sandbox/deliveries").await.body.as_array().map(Vec::len),
+        client
+            .get("/_sandbox/deliveries")
+            .await
+            .body
+            .as_array()
+            .map(Vec::len),
         Some(3),
         "a delivered callback is not sent again"
     );
@@ -173,7 +186,11 @@ async fn an_unreachable_receiver_gets_the_first_attempt_and_six_retries() {
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
     let after = client.get("/_sandbox/deliveries").await;
-    assert_eq!(after.body.as_array().map(Vec::len), Some(7), "no eighth attempt");
+    assert_eq!(
+        after.body.as_array().map(Vec::len),
+        Some(7),
+        "no eighth attempt"
+    );
 }
 
 #[tokio::test]
@@ -230,5 +247,8 @@ async fn without_a_callback_url_nothing_is_sent_and_the_log_stays_empty() {
         .await;
     assert_eq!(paid.body["status"], "PAID");
     tokio::time::sleep(Duration::from_millis(50)).await;
-    assert_eq!(client.get("/_sandbox/deliveries").await.body, serde_json::json!([]));
+    assert_eq!(
+        client.get("/_sandbox/deliveries").await.body,
+        serde_json::json!([])
+    );
 }

@@ -78,9 +78,7 @@ async fn a_missing_or_wrong_key_gets_invalid_api_key() {
         ),
         (
             "bearer scheme",
-            client
-                .plain(Method::GET, "/v2/invoices")
-                .bearer_auth(KEY),
+            client.plain(Method::GET, "/v2/invoices").bearer_auth(KEY),
         ),
         (
             "not base64",
@@ -100,7 +98,10 @@ async fn a_missing_or_wrong_key_gets_invalid_api_key() {
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{what}");
         assert_eq!(answer.body, expected, "{what}");
     }
-    assert!(sandbox.engine().is_empty(), "a refused create stored nothing");
+    assert!(
+        sandbox.engine().is_empty(),
+        "a refused create stored nothing"
+    );
 
     let with_password = client
         .send(
@@ -132,11 +133,19 @@ async fn for_user_id_scopes_invoices() {
     assert_eq!(unscoped.status, StatusCode::NOT_FOUND);
     assert_eq!(unscoped.body["error_code"], "INVOICE_NOT_FOUND_ERROR");
     let other = client
-        .send(client.authed(Method::GET, &path).header("for-user-id", "sub-2"))
+        .send(
+            client
+                .authed(Method::GET, &path)
+                .header("for-user-id", "sub-2"),
+        )
         .await;
     assert_eq!(other.status, StatusCode::NOT_FOUND);
     let scoped = client
-        .send(client.authed(Method::GET, &path).header("for-user-id", "sub-1"))
+        .send(
+            client
+                .authed(Method::GET, &path)
+                .header("for-user-id", "sub-1"),
+        )
         .await;
     assert_eq!(scoped.status, StatusCode::OK);
     assert_eq!(scoped.body, sub.body);
@@ -188,7 +197,10 @@ async fn list_reads_the_query_as_every_sdk_encodes_it() {
         ("statuses=PAID,EXPIRED", vec![&c, &b]),
         ("statuses=EXPIRED", vec![&c]),
         ("created_after=2025-01-01T00:00:00.000Z", vec![&c, &b, &a]),
-        ("created_after=2025-01-01T00%3A00%3A00%2B00%3A00", vec![&c, &b, &a]),
+        (
+            "created_after=2025-01-01T00%3A00%3A00%2B00%3A00",
+            vec![&c, &b, &a],
+        ),
         ("created_after=2025-01-03T00:00:00Z", vec![]),
         ("limit=2", vec![&c, &b]),
         ("limit=2.0", vec![&c, &b]),
@@ -224,7 +236,9 @@ async fn an_unreadable_list_parameter_is_a_validation_error_naming_it() {
         assert_eq!(answer.body["error_code"], "API_VALIDATION_ERROR", "{query}");
         assert_eq!(answer.body["errors"][0]["path"], name, "{query}");
         assert!(
-            answer.body["message"].as_str().is_some_and(|m| m.contains(name)),
+            answer.body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(name)),
             "{query}: {}",
             answer.text
         );
@@ -243,7 +257,11 @@ async fn an_idr_amount_written_as_a_float_is_accepted() {
         )
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-    assert!(answer.text.contains(r#""amount":10000,"#), "{}", answer.text);
+    assert!(
+        answer.text.contains(r#""amount":10000,"#),
+        "{}",
+        answer.text
+    );
 }
 
 #[tokio::test]
@@ -282,7 +300,11 @@ async fn json_of_the_wrong_shape_is_a_validation_error_naming_the_field() {
         let answer = client.create(body.clone()).await;
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(answer.body["error_code"], "API_VALIDATION_ERROR", "{body}");
-        assert_eq!(answer.body["errors"][0]["path"], path, "{body}: {}", answer.text);
+        assert_eq!(
+            answer.body["errors"][0]["path"], path,
+            "{body}: {}",
+            answer.text
+        );
     }
     assert!(sandbox.engine().is_empty());
 }
@@ -300,7 +322,10 @@ async fn server_rules_answer_xendits_error_body() {
         .create(json!({ "external_id": "m", "amount": 50000, "payment_methods": ["NOPE"] }))
         .await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
-    assert_eq!(answer.body["error_code"], "UNAVAILABLE_PAYMENT_METHOD_ERROR");
+    assert_eq!(
+        answer.body["error_code"],
+        "UNAVAILABLE_PAYMENT_METHOD_ERROR"
+    );
 }
 
 #[tokio::test]

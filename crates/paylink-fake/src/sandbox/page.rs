@@ -76,7 +76,12 @@ pub fn checkout_page(invoice: &Invoice, notice: Option<&str>) -> String {
 
     let _ = write!(
         body,
-        r#"<header><p class="merchant">{merchant}</p><p class="label">Amount due</p><h1 class="amount" id="amount">{amount}</h1>"#,
+        r#"<header><p class="merchant">{merchant}</p><p class="label">{label}</p><h1 class="amount" id="amount">{amount}</h1>"#,
+        label = match invoice.status {
+            InvoiceStatus::Paid | InvoiceStatus::Settled => "Amount paid",
+            InvoiceStatus::Expired => "Amount",
+            _ => "Amount due",
+        },
         amount = escape_html(&amount),
     );
     if let Some(d) = &invoice.description {

@@ -117,7 +117,12 @@ impl Client {
     /// Creates an invoice and returns it, failing the test when refused.
     pub async fn create_ok(&self, body: Value) -> Value {
         let answer = self.create(body).await;
-        assert_eq!(answer.status, StatusCode::OK, "create refused: {}", answer.text);
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "create refused: {}",
+            answer.text
+        );
         answer.body
     }
 
