@@ -217,22 +217,22 @@ pub struct Invoice {
     /// The hosted checkout page.
     pub invoice_url: String,
     /// Virtual accounts offered.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub available_banks: Vec<AvailableBank>,
     /// Retail outlets offered.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub available_retail_outlets: Vec<AvailableRetailOutlet>,
     /// E-wallets offered.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub available_ewallets: Vec<AvailableEwallet>,
     /// QR codes offered.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub available_qr_codes: Vec<AvailableQrCode>,
     /// Direct debits offered.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub available_direct_debits: Vec<AvailableDirectDebit>,
     /// Pay-later providers offered.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub available_paylaters: Vec<AvailablePaylater>,
     /// Whether cards are hidden.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -259,10 +259,18 @@ pub struct Invoice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
     /// Line items.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_empty"
+    )]
     pub items: Vec<InvoiceItem>,
     /// Fees.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_empty"
+    )]
     pub fees: Vec<InvoiceFee>,
     /// Legacy fixed-VA flag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -334,6 +342,15 @@ pub struct Invoice {
     /// Fields paylink does not model, kept and written back.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// Reads a missing or `null` array as empty.
+fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
 impl Invoice {
