@@ -283,3 +283,41 @@ async fn reset_forgets_every_invoice_and_returns_the_clock_to_its_start() {
     let fresh = client.invoice("new").await;
     assert_eq!(fresh["status"], "PENDING");
 }
+
+#[tokio::test]
+async fn on_the_wall_clock_links_expire_on_their_own() {
+    let config = paylink_fake::sandbox::SandboxConfig {
+        clock: paylink_fake::sandbox::ClockMode::Wall,
+        ..paylink_fake::sandbox::SandboxConfig::default()
+    };
+    let (sandbox, client) = sandbox_support::start(config).await;
+    let created = client
+        .create_ok(json!({ "external_id": "wall", "amount": 50000, "invoice_duration": 1 }))
+        .await;
+    let id = id_of(&created);
+    let created_at =
+        paylink_core::invoice::timestamp::parse(created["created"].as_str().expect("created"))
+            .expect("a timestamp");
+    let lag = time::OffsetDateTime::now_utc() - created_at;
+    assert!(
+        lag.abs() < time::Duration::minutes(1),
+        "created {created_at} follows the wall clock"
+    );
+    let mut status = String::new();
+    for _ in 0..100 {
+        status = client.get(&format!("/v2/invoices/{id}")).await.body["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if status == "EXPIRED" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "EXPIRED", "a one-second link expired within 10 s");
+    assert_eq!(
+        sandbox.engine().callbacks().len(),
+        1,
+        "with its EXPIRED callback"
+    );
+}
