@@ -321,3 +321,27 @@ async fn on_the_wall_clock_links_expire_on_their_own() {
         "with its EXPIRED callback"
     );
 }
+
+#[tokio::test]
+async fn callback_faults_hold_a_callback_for_reordering_until_released() {
+    let (sandbox, client) = start_default().await;
+    client
+        .control("/_sandbox/faults", Some(json!({ "reorder_callbacks": 1 })))
+        .await;
+    let id = id_of(&client.invoice("held").await);
+    client
+        .control(&format!("/_sandbox/invoices/{id}/pay"), None)
+        .await;
+    assert!(
+        sandbox.engine().callbacks().is_empty(),
+        "held for its partner"
+    );
+    let released = client
+        .control(
+            "/_sandbox/faults",
+            Some(json!({ "release_held_callback": true })),
+        )
+        .await;
+    assert_eq!(released.body["released_held_callback"], true);
+    assert_eq!(sandbox.engine().callbacks().len(), 1);
+}

@@ -127,6 +127,9 @@ pub struct FaultsRequest {
     pub duplicate_callbacks: Option<usize>,
     /// Swap each of the next N pairs of callbacks.
     pub reorder_callbacks: Option<usize>,
+    /// Send a callback held for reordering whose partner never came.
+    #[serde(default)]
+    pub release_held_callback: bool,
 }
 
 /// `POST /_sandbox/faults`.
@@ -179,7 +182,10 @@ pub async fn faults(
     if let Some(n) = body.reorder_callbacks {
         engine.reorder_next_callbacks(n);
     }
-    Ok(Json(json!({ "ok": true })))
+    let released = body.release_held_callback && engine.release_held_callback();
+    Ok(Json(
+        json!({ "ok": true, "released_held_callback": released }),
+    ))
 }
 
 /// `POST /_sandbox/reset`: forgets every invoice, callback, fault and webhook attempt.
