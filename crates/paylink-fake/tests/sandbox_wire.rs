@@ -417,3 +417,31 @@ async fn a_percent_encoded_id_finds_the_invoice() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     assert_eq!(answer.body["id"], id);
 }
+
+#[tokio::test]
+async fn the_router_serves_an_engine_built_by_the_caller() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let engine = paylink_fake::FakeGateway::builder()
+        .invoice_base_url(format!("{base}/web/"))
+        .build();
+    let config = SandboxConfig {
+        secret_key: KEY.to_owned(),
+        ..SandboxConfig::default()
+    };
+    let state = paylink_fake::sandbox::SandboxState::new(config, base.clone(), engine.clone());
+    state.start_delivery();
+    let app = paylink_fake::sandbox::router(state);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let client = sandbox_support::Client::new(&base);
+    let created = client.invoice("mounted").await;
+    assert_eq!(
+        created["invoice_url"],
+        format!("{base}/web/{}", id_of(&created))
+    );
+    assert_eq!(engine.len(), 1, "the caller's engine holds the invoice");
+}
