@@ -454,8 +454,13 @@ impl GatewayError {
 
 /// The start of a body, as text, cut at a character boundary.
 pub fn body_snippet(body: &[u8]) -> String {
-    let cut = &body[..body.len().min(BODY_SNIPPET_BYTES)];
-    String::from_utf8_lossy(cut).into_owned()
+    let mut end = body.len().min(BODY_SNIPPET_BYTES);
+    // Step back off UTF-8 continuation bytes, so a character cut in two is left out rather
+    // than shown as U+FFFD.
+    while end > 0 && end < body.len() && body[end] & 0xC0 == 0x80 {
+        end -= 1;
+    }
+    String::from_utf8_lossy(&body[..end]).into_owned()
 }
 
 /// The port: a Xendit payment-link backend.
@@ -592,6 +597,17 @@ mod tests {
         assert_eq!(q.last_invoice.as_deref(), Some("abc"));
         let pairs = q.to_pairs();
         assert!(pairs.contains(&("created_after", "2023-01-01T00:00:00.000Z".to_owned())));
+    }
+
+    #[test]
+    fn a_body_snippet_is_cut_at_a_character_boundary() {
+        let mut body = "a".repeat(BODY_SNIPPET_BYTES - 1).into_bytes();
+        body.extend_from_slice("é and more".as_bytes());
+        let snippet = body_snippet(&body);
+        assert_eq!(snippet, "a".repeat(BODY_SNIPPET_BYTES - 1));
+        assert!(!snippet.contains('\u{FFFD}'));
+        assert_eq!(body_snippet("héllo".as_bytes()), "héllo");
+        assert_eq!(body_snippet(&[0xff, b'x']), "\u{FFFD}x");
     }
 
     #[test]
