@@ -9,8 +9,8 @@ mod bench;
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  ci [--no-e2e]   fmt check, clippy -D warnings, every test, docs with warnings denied,
-                  then the end-to-end tests (official Node SDK and headless Chromium)
+  ci [--no-e2e]   fmt check, clippy -D warnings, every test, the quickstart, docs with
+                  warnings denied, then the end-to-end tests (official Node SDK and headless Chromium)
   e2e             only the end-to-end tests (needs node, npm and /usr/bin/chromium)
   bench           run the criterion benches and print one table of ratios
                   (also written to docs/benchmarks.md)";
@@ -85,6 +85,11 @@ fn ci(with_e2e: bool) -> Result<(), String> {
     test.args(["test", "--workspace", "--all-features"])
         .env("CI", "true");
     run("cargo test", test)?;
+
+    // The README's first command must keep working.
+    let mut quickstart = cargo();
+    quickstart.args(["run", "--quiet", "--example", "quickstart"]);
+    run("cargo run --example quickstart", quickstart)?;
 
     let mut doc = cargo();
     doc.args(["doc", "--workspace", "--no-deps", "--all-features"])
