@@ -445,7 +445,9 @@ impl CreateInvoiceFields {
 }
 
 /// A create request that passed every rule. Build one with [`CreateInvoiceRequest::builder`];
-/// it serializes to exactly the JSON Xendit expects, and deserializing validates again.
+/// it serializes to exactly the JSON Xendit expects, and deserializing validates again, against
+/// [`AmountLimits::xendit`] (a request built with other limits may not read back: validate its
+/// [`CreateInvoiceFields`] with those limits instead).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "CreateInvoiceFields", into = "CreateInvoiceFields")]
 pub struct CreateInvoiceRequest {
