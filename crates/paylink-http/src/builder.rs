@@ -142,6 +142,10 @@ impl HttpGatewayBuilder {
 
     /// How far before the first attempt of a create an invoice may have been stamped by
     /// Xendit's clock and still count as made by this call ([`DEFAULT_LOOKUP_MARGIN`]).
+    ///
+    /// The window starts from this machine's clock. Against a server whose clock is further
+    /// off than the margin (a sandbox on a manual clock), the lookup after an ambiguous create
+    /// finds nothing and the create is sent again; widen the margin there.
     pub fn lookup_margin(mut self, margin: Duration) -> Self {
         self.lookup_margin = margin;
         self
