@@ -49,7 +49,7 @@ use tokio::sync::mpsc;
 pub use channels::{api_validation_error, RETAIL_OUTLET_MAX_IDR};
 pub use outbox::CallbackEvent;
 
-use store::{Paid, Record, State};
+use store::{Paid, Record, State, StoredRequest};
 
 /// The hosted checkout base of Xendit's test mode; `invoice_url` is this followed by the id.
 pub const DEFAULT_INVOICE_BASE_URL: &str = "https://checkout-staging.xendit.co/web/";
@@ -462,7 +462,7 @@ impl FakeGateway {
     pub fn offered_channels(&self, id: &str) -> Option<Vec<ChannelCode>> {
         let state = self.state();
         let seq = state.seq_of(id)?;
-        Some(self.offered(&state.records[seq as usize].fields))
+        Some(self.offered(&state.records[seq as usize].request))
     }
 
     /// How many failed payment attempts an invoice has seen.
@@ -500,7 +500,7 @@ impl FakeGateway {
             channel: with.channel.clone(),
         })?;
         let at = stamp(state.now);
-        let amount = state.records[seq as usize].fields.amount;
+        let amount = state.records[seq as usize].request.amount();
         let paid = generate_paid(&mut state, family, with, amount);
         let rec = &mut state.records[seq as usize];
         let mut lifecycle = rec.lifecycle;
@@ -566,7 +566,7 @@ impl FakeGateway {
                 channel: with.channel.clone(),
             });
         }
-        if !self.offered(&rec.fields).contains(&with.channel) {
+        if !self.offered(&rec.request).contains(&with.channel) {
             return Err(FakeError::ChannelNotOffered {
                 id: id.to_owned(),
                 channel: with.channel.clone(),
@@ -705,12 +705,17 @@ impl FakeGateway {
             .checked_add(time::Duration::seconds(duration))
             .unwrap_or(created);
         let id = state.next_id(created);
+        let scope = options
+            .for_user_id
+            .as_deref()
+            .map(|s| state.interner.scope(s));
+        let request = state.interner.request(fields);
         let seq = state.insert(Record {
             id,
             created,
             lifecycle: Lifecycle::new(created, expiry),
-            scope: options.for_user_id.as_deref().map(Box::from),
-            fields: Box::new(fields),
+            scope,
+            request,
             paid: None,
             failed_attempts: 0,
         });
@@ -767,7 +772,7 @@ impl FakeGateway {
                 || query
                     .external_id
                     .as_ref()
-                    .is_some_and(|e| *e != rec.fields.external_id)
+                    .is_some_and(|e| e != rec.request.external_id())
                 || (!query.statuses.is_empty()
                     && !query.statuses.contains(&rec.lifecycle.state().status()))
             {
@@ -807,13 +812,13 @@ impl FakeGateway {
 
     // ----- building what Xendit sends -----
 
-    fn offered(&self, fields: &CreateInvoiceFields) -> Vec<ChannelCode> {
-        match &fields.payment_methods {
-            Some(m) => m.clone(),
+    fn offered(&self, request: &StoredRequest) -> Vec<ChannelCode> {
+        match request.methods() {
+            Some(m) => m.to_vec(),
             None => self
                 .config()
                 .channels
-                .get(&fields.effective_currency())
+                .get(&request.currency())
                 .cloned()
                 .unwrap_or_default(),
         }
@@ -821,9 +826,9 @@ impl FakeGateway {
 
     fn build(&self, rec: &Record) -> Invoice {
         let config = self.config();
-        let f = &*rec.fields;
+        let f = rec.request.to_fields();
         let id = rec.id.to_string();
-        let offer = channels::offer(&self.offered(f), f.amount, &config.merchant_name);
+        let offer = channels::offer(&self.offered(&rec.request), f.amount, &config.merchant_name);
         let lc = &rec.lifecycle;
         let paid = rec.paid.as_deref();
         let mut extra = Map::new();
@@ -833,7 +838,7 @@ impl FakeGateway {
         Invoice {
             invoice_url: format!("{}{id}", config.invoice_base_url),
             id,
-            external_id: f.external_id.clone(),
+            external_id: f.external_id,
             user_id: rec
                 .scope
                 .as_deref()
@@ -842,9 +847,9 @@ impl FakeGateway {
             merchant_name: config.merchant_name.clone(),
             merchant_profile_picture_url: config.merchant_profile_picture_url.clone(),
             amount: f.amount,
-            currency: Some(f.effective_currency()),
-            payer_email: f.payer_email.clone(),
-            description: f.description.clone(),
+            currency: Some(rec.request.currency()),
+            payer_email: f.payer_email,
+            description: f.description,
             expiry_date: lc.expiry_date(),
             available_banks: offer.banks,
             available_retail_outlets: offer.retail_outlets,
@@ -856,19 +861,19 @@ impl FakeGateway {
             should_send_email: f.should_send_email.unwrap_or(false),
             created: rec.created,
             updated: lc.updated(),
-            success_redirect_url: f.success_redirect_url.clone(),
-            failure_redirect_url: f.failure_redirect_url.clone(),
+            success_redirect_url: f.success_redirect_url,
+            failure_redirect_url: f.failure_redirect_url,
             should_authenticate_credit_card: f.should_authenticate_credit_card,
-            locale: f.locale.clone(),
-            items: f.items.clone().unwrap_or_default(),
-            fees: f.fees.clone().unwrap_or_default(),
+            locale: f.locale,
+            items: f.items.unwrap_or_default(),
+            fees: f.fees.unwrap_or_default(),
             fixed_va: f.fixed_va,
             reminder_date: None,
-            customer: f.customer.clone(),
-            customer_notification_preference: f.customer_notification_preference.clone(),
-            channel_properties: f.channel_properties.clone(),
-            metadata: f.metadata.clone(),
-            mid_label: f.mid_label.clone(),
+            customer: f.customer,
+            customer_notification_preference: f.customer_notification_preference,
+            channel_properties: f.channel_properties,
+            metadata: f.metadata,
+            mid_label: f.mid_label,
             paid_at: lc.paid_at(),
             paid_amount: paid.map(|p| p.amount),
             payment_method: paid.map(|p| p.method.clone()),

@@ -1,10 +1,12 @@
 //! The invoice store: compact records in creation order, an id index, and an expiry index of
 //! the PENDING links so advancing the clock touches only the links that fall due.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use paylink_core::{
-    ChannelCode, ChannelFamily, CreateInvoiceFields, Lifecycle, PaymentDetails, PaymentMethod,
+    ChannelCode, ChannelFamily, CreateInvoiceFields, Currency, Lifecycle, PaymentDetails,
+    PaymentMethod,
 };
 use rust_decimal::Decimal;
 use time::OffsetDateTime;
@@ -26,6 +28,99 @@ pub(crate) struct Paid {
     pub(crate) charge_id: Option<String>,
 }
 
+/// The validated create request, compact: the fields nearly every request has are kept inline
+/// (the `payment_methods` list shared between records that use the same one), and the many
+/// optional fields only when at least one of them is set. A full `CreateInvoiceFields` is 816
+/// bytes, mostly `None`.
+#[derive(Debug)]
+pub(crate) struct StoredRequest {
+    external_id: Box<str>,
+    amount: Decimal,
+    currency: Currency,
+    payer_email: Option<Box<str>>,
+    description: Option<Box<str>>,
+    methods: Option<Arc<[ChannelCode]>>,
+    rest: Option<Box<CreateInvoiceFields>>,
+}
+
+impl StoredRequest {
+    pub(crate) fn external_id(&self) -> &str {
+        &self.external_id
+    }
+
+    pub(crate) fn amount(&self) -> Decimal {
+        self.amount
+    }
+
+    pub(crate) fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    pub(crate) fn methods(&self) -> Option<&[ChannelCode]> {
+        self.methods.as_deref()
+    }
+
+    /// The request as it was validated.
+    pub(crate) fn to_fields(&self) -> CreateInvoiceFields {
+        let mut f = match &self.rest {
+            Some(rest) => CreateInvoiceFields::clone(rest),
+            None => CreateInvoiceFields::new(String::new(), Decimal::ZERO),
+        };
+        f.external_id = self.external_id.to_string();
+        f.amount = self.amount;
+        f.currency = Some(self.currency);
+        f.payer_email = self.payer_email.as_deref().map(str::to_owned);
+        f.description = self.description.as_deref().map(str::to_owned);
+        f.payment_methods = self.methods.as_deref().map(<[ChannelCode]>::to_vec);
+        f
+    }
+}
+
+/// Shares the `payment_methods` lists and `for-user-id` values that records repeat.
+#[derive(Debug, Default)]
+pub(crate) struct Interner {
+    methods: HashSet<Arc<[ChannelCode]>>,
+    scopes: HashSet<Arc<str>>,
+}
+
+impl Interner {
+    pub(crate) fn request(&mut self, mut fields: CreateInvoiceFields) -> StoredRequest {
+        let methods = fields.payment_methods.take().map(|m| {
+            if let Some(shared) = self.methods.get(m.as_slice()) {
+                return shared.clone();
+            }
+            let shared: Arc<[ChannelCode]> = Arc::from(m);
+            self.methods.insert(shared.clone());
+            shared
+        });
+        let currency = fields.effective_currency();
+        let mut stored = StoredRequest {
+            external_id: std::mem::take(&mut fields.external_id).into_boxed_str(),
+            amount: fields.amount,
+            currency,
+            payer_email: fields.payer_email.take().map(String::into_boxed_str),
+            description: fields.description.take().map(String::into_boxed_str),
+            methods,
+            rest: None,
+        };
+        fields.amount = Decimal::ZERO;
+        fields.currency = None;
+        if fields != CreateInvoiceFields::new(String::new(), Decimal::ZERO) {
+            stored.rest = Some(Box::new(fields));
+        }
+        stored
+    }
+
+    pub(crate) fn scope(&mut self, scope: &str) -> Arc<str> {
+        if let Some(shared) = self.scopes.get(scope) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(scope);
+        self.scopes.insert(shared.clone());
+        shared
+    }
+}
+
 /// One stored invoice: the validated request plus a small state record; the `Invoice` is built
 /// on read.
 #[derive(Debug)]
@@ -33,8 +128,8 @@ pub(crate) struct Record {
     pub(crate) id: InvoiceId,
     pub(crate) created: OffsetDateTime,
     pub(crate) lifecycle: Lifecycle,
-    pub(crate) scope: Option<Box<str>>,
-    pub(crate) fields: Box<CreateInvoiceFields>,
+    pub(crate) scope: Option<Arc<str>>,
+    pub(crate) request: StoredRequest,
     pub(crate) paid: Option<Box<Paid>>,
     pub(crate) failed_attempts: u32,
 }
@@ -55,6 +150,7 @@ pub(crate) struct State {
     pub(crate) by_id: HashMap<InvoiceId, u32>,
     pub(crate) expiry: BTreeSet<(OffsetDateTime, u32)>,
     pub(crate) outbox: Outbox,
+    pub(crate) interner: Interner,
 }
 
 impl State {
@@ -71,6 +167,7 @@ impl State {
             by_id: HashMap::new(),
             expiry: BTreeSet::new(),
             outbox: Outbox::default(),
+            interner: Interner::default(),
         }
     }
 
@@ -97,5 +194,44 @@ impl State {
         self.expiry.insert((record.lifecycle.expiry_date(), seq));
         self.records.push(record);
         seq
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use paylink_core::{CreateInvoiceRequest, InvoiceItem};
+
+    #[test]
+    fn a_stored_request_gives_back_exactly_the_validated_fields() {
+        let mut interner = Interner::default();
+        let full = CreateInvoiceRequest::builder("order-9", Decimal::from(75_000), Currency::Idr)
+            .payer_email("a@example.com")
+            .description("d")
+            .payment_methods(["BNI", "DANA"])
+            .success_redirect_url("https://example.com/ok")
+            .item(InvoiceItem::new("Tea", 2, Decimal::from(1_000)))
+            .metadata_entry("k", "v")
+            .build()
+            .expect("valid")
+            .into_fields();
+        let stored = interner.request(full.clone());
+        assert!(stored.rest.is_some());
+        assert_eq!(stored.to_fields(), full);
+
+        let minimal =
+            CreateInvoiceRequest::builder("order-10", Decimal::from(10_000), Currency::Php)
+                .payment_methods(["BNI", "DANA"])
+                .build()
+                .expect("valid")
+                .into_fields();
+        let again = interner.request(minimal.clone());
+        assert!(
+            again.rest.is_none(),
+            "nothing beyond the common fields is kept boxed"
+        );
+        assert_eq!(again.to_fields(), minimal);
+        let (a, b) = (stored.methods.expect("set"), again.methods.expect("set"));
+        assert!(Arc::ptr_eq(&a, &b), "equal method lists are shared");
     }
 }
