@@ -48,7 +48,8 @@ const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// - A create is never blindly sent twice. After a failure that may have reached Xendit
 ///   (timeout or broken connection after sending, or a 5xx), it lists invoices with the same
 ///   `external_id` created since just before the first attempt and returns the one with the
-///   same amount and currency; only when there is none does it create again.
+///   same amount and currency; only when there is none does it create again. A 2xx answer
+///   whose body is cut or garbled is read back the same way and never re-sent.
 ///
 /// Cloning is cheap and clones share the connection pool.
 #[derive(Clone)]
@@ -241,13 +242,12 @@ impl HttpGateway {
             }
             other => other,
         };
-        let decision = self.inner.policy.decide(
-            operation,
-            attempt,
-            error,
-            started.elapsed(),
-            self.inner.jitter.next(),
-        );
+        let elapsed = started.elapsed();
+        let decision =
+            self.inner
+                .policy
+                .decide(operation, attempt, error, elapsed, self.inner.jitter.next());
+        let decision = self.at_least_server_wait(decision, failed.retry_after, elapsed);
         match decision {
             RetryDecision::Retry { after } | RetryDecision::LookUpThenRetry { after } => {
                 tracing::warn!(
@@ -264,6 +264,41 @@ impl HttpGateway {
             }
         }
         decision
+    }
+
+    /// A retry waits at least what the server asked for (a 503 may carry `Retry-After` too),
+    /// and is dropped when that wait would pass the time budget.
+    fn at_least_server_wait(
+        &self,
+        decision: RetryDecision,
+        server_wait: Option<Duration>,
+        elapsed: Duration,
+    ) -> RetryDecision {
+        let Some(wait) = server_wait else {
+            return decision;
+        };
+        let longer = |after: Duration| {
+            (wait > after).then(|| {
+                if elapsed.saturating_add(wait) > self.inner.policy.max_elapsed {
+                    None
+                } else {
+                    Some(wait)
+                }
+            })
+        };
+        match decision {
+            RetryDecision::Retry { after } => match longer(after) {
+                None => decision,
+                Some(Some(after)) => RetryDecision::Retry { after },
+                Some(None) => RetryDecision::GiveUp,
+            },
+            RetryDecision::LookUpThenRetry { after } => match longer(after) {
+                None => decision,
+                Some(Some(after)) => RetryDecision::LookUpThenRetry { after },
+                Some(None) => RetryDecision::GiveUp,
+            },
+            RetryDecision::GiveUp => decision,
+        }
     }
 
     /// Sends `make()` until it succeeds or the policy gives up. Used for the calls that are
@@ -388,6 +423,19 @@ impl Gateway for HttpGateway {
                 Ok(invoice) => return Ok(invoice),
                 Err(f) => f,
             };
+            if let GatewayError::Decode { status, .. } = &failed.error {
+                if (200..300).contains(status) {
+                    // Xendit made the invoice but its answer was cut or garbled: read it back
+                    // instead, and never create again.
+                    return match self
+                        .find_created(request, for_user.as_ref(), not_before, started)
+                        .await
+                    {
+                        Ok(Some(invoice)) => Ok(invoice),
+                        _ => Err(failed.error),
+                    };
+                }
+            }
             match self.decide(Operation::Create, attempt, &failed, started) {
                 RetryDecision::Retry { after } => sleep(after).await,
                 RetryDecision::LookUpThenRetry { after } => {

@@ -423,3 +423,48 @@ async fn a_create_that_could_not_connect_is_a_transport_error_before_sending() {
         "{e:?}"
     );
 }
+
+#[tokio::test]
+async fn a_create_whose_200_answer_was_cut_off_is_read_back_and_not_sent_again() {
+    let store: Arc<Mutex<Vec<Value>>> = Arc::new(Mutex::new(Vec::new()));
+    let server = {
+        let store = store.clone();
+        Server::start(move |r, _| {
+            if r.method == "POST" {
+                let invoice = respond_to_create_stored(r, &store);
+                let json = serde_json::to_string(&invoice).expect("JSON");
+                let cut = &json[..json.len() / 2];
+                Reply::Raw(
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{cut}",
+                        json.len()
+                    )
+                    .into_bytes(),
+                )
+            } else {
+                Reply::json(200, &Value::Array(list(r, &store.lock().expect("lock"))))
+            }
+        })
+        .await
+    };
+    let invoice = server
+        .gateway(4)
+        .create_invoice(&order("order-13"), &RequestOptions::default())
+        .await
+        .expect("read back");
+    assert_eq!(invoice.id, "inv-1");
+    assert_eq!(store.lock().expect("lock").len(), 1);
+    let calls: Vec<String> = server
+        .requests()
+        .into_iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(calls, vec!["POST /v2/invoices/", "GET /v2/invoices"]);
+}
+
+fn respond_to_create_stored(r: &Recorded, store: &Mutex<Vec<Value>>) -> Value {
+    match respond_to_create(r, OnCreate::StoreAndAnswer, store) {
+        Reply::Respond { body, .. } => serde_json::from_slice(&body).expect("stored invoice"),
+        other => panic!("expected an answer, got {other:?}"),
+    }
+}

@@ -98,6 +98,38 @@ async fn a_429_with_a_fractional_rate_limit_reset_waits_as_asked() {
 }
 
 #[tokio::test]
+async fn a_503_with_retry_after_waits_at_least_as_asked() {
+    let server = Server::script(vec![
+        Reply::error(503, "SERVER_ERROR", "maintenance").with_header("Retry-After", "1"),
+        ok(),
+    ])
+    .await;
+    let started = Instant::now();
+    server
+        .gateway(4)
+        .get_invoice(ID, &opts())
+        .await
+        .expect("the retry succeeds");
+    assert_eq!(server.attempts(), 2);
+    assert!(started.elapsed() >= Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn a_503_asking_for_longer_than_the_time_budget_is_returned_at_once() {
+    let server = Server::script(vec![
+        Reply::error(503, "SERVER_ERROR", "maintenance").with_header("Retry-After", "3600")
+    ])
+    .await;
+    let e = server
+        .gateway(4)
+        .get_invoice(ID, &opts())
+        .await
+        .expect_err("gives up");
+    assert_eq!((e.kind(), e.status()), ("server", Some(503)));
+    assert_eq!(server.attempts(), 1);
+}
+
+#[tokio::test]
 async fn a_429_asking_for_longer_than_the_time_budget_is_returned_at_once() {
     let server = Server::script(vec![
         Reply::error(429, "RATE_LIMIT_EXCEEDED", "slow down").with_header("Retry-After", "120")
