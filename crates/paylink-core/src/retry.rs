@@ -127,10 +127,18 @@ impl RetryPolicy {
             .checked_mul(1u32 << shift)
             .unwrap_or(self.max_delay)
             .min(self.max_delay);
-        let nanos = u64::try_from(exp.as_nanos()).unwrap_or(u64::MAX);
+        // In u128 nanoseconds: a delay past u64 nanoseconds (584 years) must not be clamped.
+        let nanos = exp.as_nanos();
         let half = nanos / 2;
-        let jitter = if half == 0 { 0 } else { random % (half + 1) };
-        Duration::from_nanos(nanos - half + jitter)
+        let jitter = if half == 0 {
+            0
+        } else {
+            u128::from(random) % (half + 1)
+        };
+        let total = nanos - half + jitter;
+        let secs = u64::try_from(total / 1_000_000_000).unwrap_or(u64::MAX);
+        let subsec = u32::try_from(total % 1_000_000_000).unwrap_or(0);
+        Duration::new(secs, subsec)
     }
 }
 
