@@ -1,0 +1,202 @@
+//! Wiring: the ports' adapters chosen by configuration, the router, and (with the fake backend)
+//! the fake's checkout page and in-process webhook delivery.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use paylink_core::{Gateway, CALLBACK_TOKEN_HEADER};
+use paylink_fake::sandbox::{self, ClockMode, SandboxConfig, SandboxState};
+use paylink_fake::FakeGateway;
+use paylink_http::{BuildError, HttpGateway};
+use time::OffsetDateTime;
+use tokio::task::JoinHandle;
+
+use crate::config::{Backend, ConfigError, ShopConfig, BASE_URL_VAR, SECRET_KEY_VAR};
+use crate::http;
+use crate::repository::InMemoryOrders;
+use crate::service::{OrderService, ShopSettings};
+
+/// Why the shop could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// A setting is missing or wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The HTTP client for Xendit could not be built.
+    #[error("could not set up the Xendit client: {0}")]
+    Client(#[source] BuildError),
+}
+
+/// A wired shop: the service over its adapters and the router that serves it. Dropping it
+/// stops its background tasks.
+pub struct Shop {
+    service: Arc<OrderService>,
+    orders: Arc<InMemoryOrders>,
+    router: Router,
+    fake: Option<FakeGateway>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Shop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shop")
+            .field("service", &self.service)
+            .field("fake", &self.fake.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shop {
+    /// The shop the configuration describes, reached by buyers at `public_url`. With the fake
+    /// backend it follows the wall clock, as [`Shop::over_fake`] with [`ClockMode::Wall`].
+    /// Must be called inside a tokio runtime.
+    ///
+    /// # Errors
+    /// [`StartError`] naming what is wrong.
+    pub fn start(config: &ShopConfig, public_url: &str) -> Result<Shop, StartError> {
+        let settings = ShopSettings::new(public_url, config.callback_token.clone());
+        match &config.backend {
+            Backend::Fake => {
+                let engine = FakeGateway::builder()
+                    .start(OffsetDateTime::now_utc())
+                    .invoice_base_url(format!("{}/web/", settings.public_url))
+                    .build();
+                Ok(Shop::over_fake(engine, settings, ClockMode::Wall))
+            }
+            Backend::Xendit {
+                secret_key,
+                base_url,
+            } => {
+                let mut builder = HttpGateway::builder(secret_key.clone());
+                if let Some(url) = base_url {
+                    builder = builder.base_url(url);
+                }
+                let gateway = builder.build().map_err(|e| match e {
+                    BuildError::EmptyKey => StartError::Config(ConfigError::Missing {
+                        var: SECRET_KEY_VAR,
+                        why: "the xendit backend needs the account's secret API key",
+                    }),
+                    BuildError::BaseUrl { .. } => StartError::Config(ConfigError::Invalid {
+                        var: BASE_URL_VAR,
+                        reason: e.to_string(),
+                    }),
+                    other => StartError::Client(other),
+                })?;
+                Ok(Shop::over_gateway(Arc::new(gateway), settings))
+            }
+        }
+    }
+
+    /// A shop over any gateway, with the in-memory order store.
+    pub fn over_gateway(gateway: Arc<dyn Gateway>, settings: ShopSettings) -> Shop {
+        let orders = Arc::new(InMemoryOrders::new());
+        let service = Arc::new(OrderService::new(gateway, orders.clone(), settings));
+        let router = http::with_fallback(http::router(Arc::clone(&service)));
+        Shop {
+            service,
+            orders,
+            router,
+            fake: None,
+            tasks: Vec::new(),
+        }
+    }
+
+    /// A shop over the fake that works offline: the router also serves the fake's checkout
+    /// page (`/web/{id}`), its API and its `/_sandbox` controls, and every callback the fake
+    /// emits is delivered to the shop's own webhook handler in-process, with the token. Build
+    /// `engine` with `invoice_base_url("{public_url}/web/")` for links that open this page.
+    /// Must be called inside a tokio runtime.
+    pub fn over_fake(engine: FakeGateway, settings: ShopSettings, clock: ClockMode) -> Shop {
+        let orders = Arc::new(InMemoryOrders::new());
+        let service = Arc::new(OrderService::new(
+            Arc::new(engine.clone()),
+            orders.clone(),
+            settings.clone(),
+        ));
+        let state = SandboxState::new(
+            SandboxConfig {
+                callback_token: settings.callback_token.clone(),
+                public_base_url: Some(settings.public_url.clone()),
+                clock,
+                ..SandboxConfig::default()
+            },
+            settings.public_url.clone(),
+            engine.clone(),
+        );
+        let mut tasks = vec![tokio::spawn(forward_callbacks(
+            engine.clone(),
+            Arc::clone(&service),
+        ))];
+        if clock == ClockMode::Wall {
+            let weak = Arc::downgrade(&state);
+            tasks.push(tokio::spawn(async move {
+                let mut every = tokio::time::interval(Duration::from_secs(1));
+                loop {
+                    every.tick().await;
+                    let Some(state) = weak.upgrade() else { break };
+                    state.sync_clock();
+                }
+            }));
+        }
+        let router = http::router(Arc::clone(&service)).merge(sandbox::router(state));
+        Shop {
+            service,
+            orders,
+            router,
+            fake: Some(engine),
+            tasks,
+        }
+    }
+
+    /// The router to serve.
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// The order service.
+    pub fn service(&self) -> &Arc<OrderService> {
+        &self.service
+    }
+
+    /// The order store.
+    pub fn orders(&self) -> &Arc<InMemoryOrders> {
+        &self.orders
+    }
+
+    /// The fake behind the shop, with the fake backend.
+    pub fn fake(&self) -> Option<&FakeGateway> {
+        self.fake.as_ref()
+    }
+}
+
+impl Drop for Shop {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Delivers every callback `engine` emits from now on to the service's webhook handler, as
+/// Xendit would POST it (same body, the configured token). Runs until the engine is gone.
+pub async fn forward_callbacks(engine: FakeGateway, service: Arc<OrderService>) {
+    let mut rx = engine.subscribe();
+    // Holding the engine would keep the channel open forever.
+    drop(engine);
+    let token = service.settings().callback_token.clone();
+    while let Some(event) = rx.recv().await {
+        if let Err(e) = service
+            .handle_webhook(Some(token.expose().as_bytes()), event.body.as_bytes())
+            .await
+        {
+            tracing::warn!(
+                error = %e,
+                invoice = %event.invoice_id,
+                header = CALLBACK_TOKEN_HEADER,
+                "in-process webhook refused"
+            );
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The HTTP adapter: axum routes over the [`OrderService`], with JSON errors.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::header::{ACCEPT, LOCATION};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use paylink_core::{GatewayError, WebhookError, CALLBACK_TOKEN_HEADER};
+use serde_json::{json, Value};
+
+use crate::domain::Cart;
+use crate::repository::RepositoryError;
+use crate::service::{OrderService, ShopError};
+
+/// The shop's routes:
+///
+/// - `POST /checkout`: a JSON [`Cart`]; answers `303 See Other` to the payment page, or
+///   `201 Created` with `{"order": ..., "invoice_url": ...}` when the client accepts JSON;
+/// - `GET /orders/{id}`: the order;
+/// - `POST /orders/{id}/refresh`: reads the link from the provider and updates the order;
+/// - `POST /orders/{id}/cancel`: expires the link of an order awaiting payment;
+/// - `POST /webhooks/xendit`: Xendit's invoice callback, with `x-callback-token`.
+///
+/// Errors are `{"error": "..."}` with the status that fits. There is no fallback route, so
+/// the router can be merged with another that has one; see [`with_fallback`].
+pub fn router(service: Arc<OrderService>) -> Router {
+    Router::new()
+        .route("/checkout", post(checkout))
+        .route("/orders/{id}", get(order))
+        .route("/orders/{id}/refresh", post(refresh))
+        .route("/orders/{id}/cancel", post(cancel))
+        .route("/webhooks/xendit", post(webhook))
+        .with_state(service)
+}
+
+/// Adds JSON answers for unknown routes (404) and wrong methods (405).
+pub fn with_fallback(router: Router) -> Router {
+    router
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
+}
+
+async fn checkout(
+    State(service): State<Arc<OrderService>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let cart: Cart = match serde_json::from_slice(&body) {
+        Ok(cart) => cart,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("invalid cart: {e}")),
+    };
+    match service.checkout(&cart).await {
+        Ok(done) if wants_json(&headers) => (
+            StatusCode::CREATED,
+            Json(json!({ "order": done.order, "invoice_url": done.invoice_url })),
+        )
+            .into_response(),
+        Ok(done) => (StatusCode::SEE_OTHER, [(LOCATION, done.invoice_url)]).into_response(),
+        Err(e) => shop_error(&e),
+    }
+}
+
+async fn order(State(service): State<Arc<OrderService>>, Path(id): Path<String>) -> Response {
+    match service.order(&id).await {
+        Ok(order) => Json(order).into_response(),
+        Err(e) => shop_error(&e),
+    }
+}
+
+async fn refresh(State(service): State<Arc<OrderService>>, Path(id): Path<String>) -> Response {
+    match service.refresh(&id).await {
+        Ok(order) => Json(order).into_response(),
+        Err(e) => shop_error(&e),
+    }
+}
+
+async fn cancel(State(service): State<Arc<OrderService>>, Path(id): Path<String>) -> Response {
+    match service.cancel(&id).await {
+        Ok(order) => Json(order).into_response(),
+        Err(e) => shop_error(&e),
+    }
+}
+
+async fn webhook(
+    State(service): State<Arc<OrderService>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let token = headers.get(CALLBACK_TOKEN_HEADER).map(|v| v.as_bytes());
+    match service.handle_webhook(token, &body).await {
+        Ok(done) => Json(json!({
+            "order_id": done.order.id,
+            "outcome": done.receipt.outcome,
+            "duplicate": done.receipt.duplicate,
+            "status": done.order.status,
+        }))
+        .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "webhook refused");
+            shop_error(&e)
+        }
+    }
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/json"))
+}
+
+/// The status of a service error.
+pub fn status_of(e: &ShopError) -> StatusCode {
+    match e {
+        ShopError::InvalidCart(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ShopError::Webhook(WebhookError::MissingToken | WebhookError::TokenMismatch) => {
+            StatusCode::UNAUTHORIZED
+        }
+        ShopError::Webhook(_) => StatusCode::BAD_REQUEST,
+        ShopError::OrderNotFound { .. } => StatusCode::NOT_FOUND,
+        ShopError::ForeignInvoice { .. } | ShopError::NotCancellable { .. } => StatusCode::CONFLICT,
+        ShopError::Gateway(e) => match **e {
+            GatewayError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            GatewayError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            _ => StatusCode::BAD_GATEWAY,
+        },
+        ShopError::Repository(RepositoryError::Unavailable(_)) | ShopError::Busy { .. } => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        ShopError::Repository(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn shop_error(e: &ShopError) -> Response {
+    let status = status_of(e);
+    let mut body = json!({ "error": e.to_string() });
+    if let ShopError::InvalidCart(v) = e {
+        body["violations"] = Value::Array(
+            v.violations()
+                .iter()
+                .map(|v| json!({ "path": v.path, "message": v.message }))
+                .collect(),
+        );
+    }
+    (status, Json(body)).into_response()
+}
+
+fn error(status: StatusCode, message: String) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+async fn no_route(method: Method, uri: Uri) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        format!("no route for {method} {}", uri.path()),
+    )
+}
+
+async fn wrong_method(method: Method, uri: Uri) -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{} does not accept {method}", uri.path()),
+    )
+}
