@@ -1,13 +1,18 @@
 //! Criterion bench of `HttpGateway::get_invoice` round trips against a local server, beside
 //! raw reqwest + serde_json doing the same request in the same run
 //! (`http_get_invoice/http_gateway` vs `http_get_invoice/raw_reqwest`).
+//!
+//! The two are measured in pairs: every iteration of either benchmark runs one request of each
+//! kind, in alternating order, and times only its own. Load from other processes on the machine
+//! then falls on both sides alike, so their ratio holds even when absolute times wander.
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
 use axum::Router;
+use base64::Engine as _;
 use criterion::Criterion;
 use paylink_core::{Gateway, Invoice, RequestOptions, RetryPolicy};
 use paylink_http::{HttpGateway, SecretKey};
@@ -41,6 +46,61 @@ fn start_server() -> String {
     rx.recv().expect("server address")
 }
 
+/// The baseline: plain reqwest with a prebuilt URL and header values, then serde_json.
+struct Raw {
+    client: reqwest::Client,
+    url: String,
+    auth: HeaderValue,
+    accept: HeaderValue,
+    agent: HeaderValue,
+}
+
+impl Raw {
+    async fn get(&self) -> Option<Invoice> {
+        let response = self
+            .client
+            .get(&self.url)
+            .header(AUTHORIZATION, self.auth.clone())
+            .header(ACCEPT, self.accept.clone())
+            .header(USER_AGENT, self.agent.clone())
+            .send()
+            .await
+            .ok()?;
+        let bytes = response.bytes().await.ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+}
+
+/// Which side of a pair an iteration times.
+#[derive(Clone, Copy)]
+enum Side {
+    Gateway,
+    Raw,
+}
+
+/// `iters` pairs of requests; the time spent in `side`'s requests only.
+async fn pairs(iters: u64, side: Side, gateway: &HttpGateway, raw: &Raw) -> Duration {
+    let options = RequestOptions::default();
+    let mut spent = Duration::ZERO;
+    for i in 0..iters {
+        let gateway_first = i % 2 == 0;
+        for turn in 0..2 {
+            let run_gateway = (turn == 0) == gateway_first;
+            let start = Instant::now();
+            if run_gateway {
+                black_box(gateway.get_invoice(ID, &options).await.ok());
+            } else {
+                black_box(raw.get().await);
+            }
+            let took = start.elapsed();
+            if matches!((side, run_gateway), (Side::Gateway, true) | (Side::Raw, false)) {
+                spent += took;
+            }
+        }
+    }
+    spent
+}
+
 fn get_invoice(c: &mut Criterion) {
     let base = start_server();
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -53,66 +113,38 @@ fn get_invoice(c: &mut Criterion) {
         .retry_policy(RetryPolicy::never())
         .build()
         .expect("gateway");
-    let options = RequestOptions::default();
-
-    // The baseline gets every advantage: a prebuilt URL and header values.
-    let raw = reqwest::Client::builder()
-        .use_rustls_tls()
-        .build()
-        .expect("client");
-    let url = format!("{base}/v2/invoices/{ID}");
-    let auth = HeaderValue::from_str(&format!("Basic {}", {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:"))
-    }))
-    .expect("header");
-    let agent = HeaderValue::from_static("bench");
-    let accept = HeaderValue::from_static("application/json");
+    let raw = Raw {
+        client: reqwest::Client::builder()
+            .use_rustls_tls()
+            .build()
+            .expect("client"),
+        url: format!("{base}/v2/invoices/{ID}"),
+        auth: HeaderValue::from_str(&format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:"))
+        ))
+        .expect("header"),
+        accept: HeaderValue::from_static("application/json"),
+        agent: HeaderValue::from_static("bench"),
+    };
 
     // Both must return the same invoice before they are timed.
     let a = rt
-        .block_on(gateway.get_invoice(ID, &options))
+        .block_on(gateway.get_invoice(ID, &RequestOptions::default()))
         .expect("gateway get");
-    let b: Invoice = rt.block_on(async {
-        let bytes = raw
-            .get(&url)
-            .send()
-            .await
-            .expect("raw get")
-            .bytes()
-            .await
-            .expect("raw body");
-        serde_json::from_slice(&bytes).expect("raw decode")
-    });
+    let b = rt.block_on(raw.get()).expect("raw get");
     assert_eq!(a, b);
 
     let mut group = c.benchmark_group("http_get_invoice");
     group.warm_up_time(Duration::from_secs(2));
     group.measurement_time(Duration::from_secs(8));
-    group.bench_function("http_gateway", |bench| {
-        bench
-            .to_async(&rt)
-            .iter(|| async { black_box(gateway.get_invoice(ID, &options).await) })
-    });
-    group.bench_function("raw_reqwest", |bench| {
-        bench.to_async(&rt).iter(|| async {
-            let response = raw
-                .get(&url)
-                .header(AUTHORIZATION, auth.clone())
-                .header(ACCEPT, accept.clone())
-                .header(USER_AGENT, agent.clone())
-                .send()
-                .await;
-            let decoded = match response {
-                Ok(r) => match r.bytes().await {
-                    Ok(bytes) => serde_json::from_slice::<Invoice>(&bytes).ok(),
-                    Err(_) => None,
-                },
-                Err(_) => None,
-            };
-            black_box(decoded)
-        })
-    });
+    for (name, side) in [("http_gateway", Side::Gateway), ("raw_reqwest", Side::Raw)] {
+        group.bench_function(name, |bench| {
+            bench
+                .to_async(&rt)
+                .iter_custom(|iters| pairs(iters, side, &gateway, &raw))
+        });
+    }
     group.finish();
 }
 
