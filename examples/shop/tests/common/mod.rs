@@ -1,0 +1,149 @@
+//! Shared test harness: a shop over a deterministic fake, driven through its axum router.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::Router;
+use paylink_core::{CallbackToken, CALLBACK_TOKEN_HEADER};
+use paylink_example_shop::{Order, Shop, ShopSettings};
+use paylink_fake::{CallbackEvent, FakeGateway};
+use serde_json::{json, Value};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tower::ServiceExt;
+
+/// The token the shop under test accepts.
+pub const TOKEN: &str = "test-callback-token";
+
+/// A shop over a fake with a fixed seed and start time; the test delivers the webhooks.
+pub struct Harness {
+    pub fake: FakeGateway,
+    pub shop: Shop,
+    pub router: Router,
+    pub callbacks: UnboundedReceiver<CallbackEvent>,
+}
+
+/// An answer: status, headers, and the body as JSON (`null` when empty).
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub json: Value,
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        let fake = FakeGateway::builder().seed(7).build();
+        let callbacks = fake.subscribe();
+        let settings = ShopSettings::new("http://shop.test", CallbackToken::new(TOKEN));
+        let shop = Shop::over_gateway(Arc::new(fake.clone()), settings);
+        let router = shop.router();
+        Harness {
+            fake,
+            shop,
+            router,
+            callbacks,
+        }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let json = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).expect("a JSON answer")
+        };
+        Answer {
+            status,
+            headers,
+            json,
+        }
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Answer {
+        self.send(
+            Request::post(path)
+                .header("content-type", "application/json")
+                .header("accept", "application/json")
+                .body(Body::from(body.to_string()))
+                .expect("request"),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str) -> Answer {
+        self.send(Request::post(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// Checks out a two-line cart (150,000 IDR) and returns the order.
+    pub async fn checkout(&self) -> Value {
+        let answer = self.post_json("/checkout", &cart()).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
+        answer.json["order"].clone()
+    }
+
+    /// POSTs a webhook body with a token header (none when `token` is `None`).
+    pub async fn webhook(&self, token: Option<&str>, body: &str) -> Answer {
+        let mut request =
+            Request::post("/webhooks/xendit").header("content-type", "application/json");
+        if let Some(token) = token {
+            request = request.header(CALLBACK_TOKEN_HEADER, token);
+        }
+        self.send(request.body(Body::from(body.to_owned())).expect("request"))
+            .await
+    }
+
+    /// Delivers a callback the fake emitted, with the right token.
+    pub async fn deliver(&self, event: &CallbackEvent) -> Answer {
+        self.webhook(Some(TOKEN), &event.body).await
+    }
+
+    /// Every callback released since the last call.
+    pub fn released(&mut self) -> Vec<CallbackEvent> {
+        let mut out = Vec::new();
+        while let Ok(event) = self.callbacks.try_recv() {
+            out.push(event);
+        }
+        out
+    }
+
+    /// The stored order.
+    pub async fn order(&self, id: &str) -> Order {
+        self.shop.service().order(id).await.expect("stored order")
+    }
+}
+
+/// Two coffees and a cake: 150,000 IDR.
+pub fn cart() -> Value {
+    json!({
+        "items": [
+            {"name": "Coffee", "quantity": 2, "price": 50000},
+            {"name": "Cake", "quantity": 1, "price": 50000}
+        ],
+        "payer_email": "buyer@example.com"
+    })
+}
+
+/// A JSON answer as pretty text, for snapshots: `assert_json_snapshot!` re-serializes through
+/// insta's own data model, which shows serde_json's arbitrary-precision numbers as private
+/// structs.
+pub fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).expect("a Value always serializes")
+}
