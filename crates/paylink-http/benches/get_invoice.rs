@@ -93,7 +93,10 @@ async fn pairs(iters: u64, side: Side, gateway: &HttpGateway, raw: &Raw) -> Dura
                 black_box(raw.get().await);
             }
             let took = start.elapsed();
-            if matches!((side, run_gateway), (Side::Gateway, true) | (Side::Raw, false)) {
+            if matches!(
+                (side, run_gateway),
+                (Side::Gateway, true) | (Side::Raw, false)
+            ) {
                 spent += took;
             }
         }

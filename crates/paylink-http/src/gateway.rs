@@ -7,10 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use paylink_core::CreateInvoiceRequest;
 use paylink_core::{
-    ApiError, Currency, Gateway, GatewayError, Invoice, InvoiceStatus, ListInvoicesQuery,
-    Operation, RequestOptions, RetryDecision, RetryPolicy,
+    ApiError, CreateInvoiceRequest, Currency, Gateway, GatewayError, Invoice, InvoiceStatus,
+    ListInvoicesQuery, Operation, RequestOptions, RetryDecision, RetryPolicy,
 };
 use reqwest::header::{
     HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT,
