@@ -20,6 +20,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default margin for clock skew when looking for an invoice an ambiguous create may have made.
 pub const DEFAULT_LOOKUP_MARGIN: Duration = Duration::from_secs(300);
+/// How long an idle pooled connection is kept.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default `User-Agent`.
 pub const DEFAULT_USER_AGENT: &str = concat!("paylink-http/", env!("CARGO_PKG_VERSION"));
 
@@ -180,6 +182,10 @@ impl HttpGatewayBuilder {
                 .connect_timeout(self.connect_timeout)
                 // A redirected POST would turn into a GET and lose the create.
                 .redirect(reqwest::redirect::Policy::none())
+                // Below the idle timeouts of common load balancers (60 s), so a create is not
+                // sent on a connection the far end has already closed, which would make its
+                // failure ambiguous and cost a lookup.
+                .pool_idle_timeout(POOL_IDLE_TIMEOUT)
                 .build()
                 .map_err(BuildError::Client)?,
         };
