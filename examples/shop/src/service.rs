@@ -262,7 +262,8 @@ impl OrderService {
         self.apply(id, &invoice.status, "refresh").await
     }
 
-    /// Cancels an order awaiting payment by expiring its link.
+    /// Cancels an order awaiting payment by expiring its link. Cancelling a cancelled order
+    /// returns it as it is.
     ///
     /// # Errors
     /// [`ShopError::OrderNotFound`]; [`ShopError::NotCancellable`] when the order is not
@@ -271,8 +272,10 @@ impl OrderService {
     /// [`ShopError::Busy`].
     pub async fn cancel(&self, id: &str) -> Result<Order, ShopError> {
         let order = self.order(id).await?;
-        if order.status != OrderStatus::AwaitingPayment {
-            return Err(not_cancellable(&order));
+        match order.status {
+            OrderStatus::AwaitingPayment => {}
+            OrderStatus::Cancelled { .. } => return Ok(order),
+            _ => return Err(not_cancellable(&order)),
         }
         match self
             .gateway

@@ -34,7 +34,11 @@ pub struct Answer {
 
 impl Harness {
     pub fn new() -> Self {
-        let fake = FakeGateway::builder().seed(7).build();
+        Harness::with_seed(7)
+    }
+
+    pub fn with_seed(seed: u64) -> Self {
+        let fake = FakeGateway::builder().seed(seed).build();
         let callbacks = fake.subscribe();
         let settings = ShopSettings::new("http://shop.test", CallbackToken::new(TOKEN));
         let shop = Shop::over_gateway(Arc::new(fake.clone()), settings);
