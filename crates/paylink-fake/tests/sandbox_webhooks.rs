@@ -125,11 +125,13 @@ async fn a_receiver_that_answers_500_twice_then_200_gets_the_callback_three_time
         assert_eq!(attempt["body"]["status"], "PAID");
         assert_eq!(attempt["error"], Value::Null);
     }
+    // Logged times are cut to the millisecond and the first attempt starts a moment after the
+    // schedule's origin, hence a few milliseconds of slack.
     let first = time_of(&log[0]);
     for (n, attempt) in log.iter().enumerate() {
         let earliest = first + SCHEDULE[n].mul_f64(0.0001);
         assert!(
-            time_of(attempt) >= earliest - time::Duration::milliseconds(1),
+            time_of(attempt) >= earliest - time::Duration::milliseconds(5),
             "attempt {} came before its slot in the schedule",
             n + 1
         );

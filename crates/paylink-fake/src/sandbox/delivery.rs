@@ -177,7 +177,9 @@ impl Job {
     async fn run(self) {
         let start = Instant::now();
         for (n, offset) in SCHEDULE.iter().enumerate() {
-            tokio::time::sleep_until(start + offset.mul_f64(self.scale)).await;
+            if !offset.is_zero() {
+                tokio::time::sleep_until(start + offset.mul_f64(self.scale)).await;
+            }
             let time = OffsetDateTime::now_utc();
             let answer = self
                 .client
