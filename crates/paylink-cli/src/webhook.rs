@@ -2,7 +2,7 @@
 //! an endpoint exactly as Xendit would.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -102,7 +102,8 @@ async fn send(args: SendArgs) -> Result<(), Failure> {
     }
 }
 
-fn read_input(file: &PathBuf) -> Result<Vec<u8>, Failure> {
+/// The bytes of a file, or of standard input for `-`.
+pub(crate) fn read_input(file: &Path) -> Result<Vec<u8>, Failure> {
     if file.as_os_str() == "-" {
         let mut buf = Vec::new();
         std::io::stdin()
