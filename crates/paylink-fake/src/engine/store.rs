@@ -29,9 +29,10 @@ pub(crate) struct Paid {
 }
 
 /// The validated create request, compact: the fields nearly every request has are kept inline
-/// (the `payment_methods` list shared between records that use the same one), and the many
-/// optional fields only when at least one of them is set. A full `CreateInvoiceFields` is 816
-/// bytes, mostly `None`.
+/// (the `payment_methods` list shared between records that use the same one), and the other
+/// optional fields, only when at least one is set, as their JSON text. A full
+/// `CreateInvoiceFields` is 816 bytes, mostly `None`; reading the rare fields back costs a
+/// small parse.
 #[derive(Debug)]
 pub(crate) struct StoredRequest {
     external_id: Box<str>,
@@ -40,7 +41,8 @@ pub(crate) struct StoredRequest {
     payer_email: Option<Box<str>>,
     description: Option<Box<str>>,
     methods: Option<Arc<[ChannelCode]>>,
-    rest: Option<Box<CreateInvoiceFields>>,
+    invoice_duration: Option<u32>,
+    rest: Option<Box<str>>,
 }
 
 impl StoredRequest {
@@ -62,16 +64,19 @@ impl StoredRequest {
 
     /// The request as it was validated.
     pub(crate) fn to_fields(&self) -> CreateInvoiceFields {
-        let mut f = match &self.rest {
-            Some(rest) => CreateInvoiceFields::clone(rest),
-            None => CreateInvoiceFields::new(String::new(), Decimal::ZERO),
-        };
+        // The text was written by `Interner::request` from this same type, so it reads back.
+        let mut f = self
+            .rest
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_else(|| CreateInvoiceFields::new(String::new(), Decimal::ZERO));
         f.external_id = self.external_id.to_string();
         f.amount = self.amount;
         f.currency = Some(self.currency);
         f.payer_email = self.payer_email.as_deref().map(str::to_owned);
         f.description = self.description.as_deref().map(str::to_owned);
         f.payment_methods = self.methods.as_deref().map(<[ChannelCode]>::to_vec);
+        f.invoice_duration = self.invoice_duration;
         f
     }
 }
@@ -101,12 +106,15 @@ impl Interner {
             payer_email: fields.payer_email.take().map(String::into_boxed_str),
             description: fields.description.take().map(String::into_boxed_str),
             methods,
+            invoice_duration: fields.invoice_duration.take(),
             rest: None,
         };
         fields.amount = Decimal::ZERO;
         fields.currency = None;
         if fields != CreateInvoiceFields::new(String::new(), Decimal::ZERO) {
-            stored.rest = Some(Box::new(fields));
+            stored.rest = serde_json::to_string(&fields)
+                .ok()
+                .map(String::into_boxed_str);
         }
         stored
     }
@@ -222,6 +230,7 @@ mod tests {
         let minimal =
             CreateInvoiceRequest::builder("order-10", Decimal::from(10_000), Currency::Php)
                 .payment_methods(["BNI", "DANA"])
+                .invoice_duration(600)
                 .build()
                 .expect("valid")
                 .into_fields();
