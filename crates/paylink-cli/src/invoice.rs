@@ -48,7 +48,8 @@ pub struct ApiArgs {
     /// The API base URL (the local sandbox unless set; https://api.xendit.co for Xendit).
     #[arg(long, default_value = DEFAULT_BASE_URL)]
     base_url: String,
-    /// The secret API key (sent as the Basic-auth user name).
+    /// The secret API key (sent as the Basic-auth user name). Prefer the environment variable:
+    /// a command line is visible to other users of the machine.
     #[arg(long, env = SECRET_KEY_VAR, hide_env_values = true)]
     secret_key: Option<SecretKey>,
     /// Act for a xenPlatform sub-account (the for-user-id header).
