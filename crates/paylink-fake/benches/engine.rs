@@ -82,9 +82,9 @@ fn benches(c: &mut Criterion) {
     // The id list the get bench keeps is not part of the store.
     let ids_heap: usize = ids.capacity() * std::mem::size_of::<String>()
         + ids.iter().map(String::capacity).sum::<usize>();
-    let live = change.bytes_allocated as i128 - change.bytes_deallocated as i128
-        + change.bytes_reallocated as i128
-        - ids_heap as i128;
+    // stats_alloc adds a realloc's growth to `bytes_allocated` (and its shrinking to
+    // `bytes_deallocated`), so the difference is the live heap.
+    let live = change.bytes_allocated as i128 - change.bytes_deallocated as i128 - ids_heap as i128;
     let per_live = live as f64 / STORED as f64;
     let per_rss = match (before, after) {
         (Some(b), Some(a)) => format!(

@@ -66,7 +66,7 @@ async fn create_answers_what_xendits_server_answers() {
         inv.created + time::Duration::seconds(86_400)
     );
     assert_eq!(inv.currency, Some(Currency::Idr));
-    assert_eq!(inv.should_send_email, false);
+    assert!(!inv.should_send_email);
     let json = serde_json::to_value(&inv).expect("serializes");
     assert_eq!(json["created"], "2024-11-28T06:40:26.508Z");
     assert_eq!(json["expiry_date"], "2024-11-29T06:40:26.508Z");

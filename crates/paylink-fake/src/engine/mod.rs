@@ -13,8 +13,8 @@
 //! - `GET /v2/invoices` without `limit` answers at most [`DEFAULT_LIST_LIMIT`] invoices; a
 //!   `limit` above [`MAX_LIST_LIMIT`] is an `API_VALIDATION_ERROR`. An unknown or invisible
 //!   `last_invoice` cursor gives an empty page.
-//! - Expire answers 404 `INVOICE_NOT_FOUND_ERROR` "Could not find and update PENDING invoice
-//!   <id>" for an unknown id too, not only for a link that is not PENDING.
+//! - Expire answers 404 `INVOICE_NOT_FOUND_ERROR` `"Could not find and update PENDING invoice
+//!   <id>"` for an unknown id too, not only for a link that is not PENDING.
 //! - Ordering: newest first by creation; links created at the same instant of the manual clock
 //!   are ordered by creation order.
 //! - Direct debit and pay-later payments get a `payment_id` (`ddpy_<uuid>`, `plpy_<uuid>`):
