@@ -386,7 +386,8 @@ impl FakeGateway {
 
     /// Moves the clock forward and expires every PENDING link that falls due, oldest expiry
     /// first, each with its EXPIRED callback. Returns the links that expired. The cost grows
-    /// with the number that expire, not the number stored.
+    /// with the number that expire, not the number stored. A duration that would carry the
+    /// clock past the end of year 9999 stops it there.
     pub fn advance(&self, by: Duration) -> Vec<Invoice> {
         let mut state = self.state();
         let to = time::Duration::try_from(by)
