@@ -342,6 +342,15 @@ impl HttpGateway {
         .await
     }
 
+    /// The earliest creation time a lookup accepts: `now` minus the margin, or the earliest
+    /// representable time when the margin reaches past it.
+    fn lookup_window_start(&self, now: OffsetDateTime) -> OffsetDateTime {
+        time::Duration::try_from(self.inner.lookup_margin)
+            .ok()
+            .and_then(|margin| now.checked_sub(margin))
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
     /// Looks for the invoice an ambiguous create may have made: same `external_id`, amount and
     /// currency, created at or after `not_before`; the newest such.
     async fn find_created(
@@ -411,7 +420,7 @@ impl Gateway for HttpGateway {
         })?;
         let url = self.create_url();
         let started = Instant::now();
-        let not_before = OffsetDateTime::now_utc() - self.inner.lookup_margin;
+        let not_before = self.lookup_window_start(OffsetDateTime::now_utc());
         let mut attempt = 1;
         loop {
             let rb = self
@@ -547,5 +556,28 @@ impl fmt::Debug for HttpGateway {
             .field("retry_policy", &self.inner.policy)
             .field("user_agent", &self.inner.user_agent)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_lookup_margin_does_not_overflow() {
+        let gw = HttpGateway::builder(SecretKey::new("xnd_development_x"))
+            .lookup_margin(Duration::MAX)
+            .build()
+            .expect("valid");
+        let now = OffsetDateTime::now_utc();
+        assert_eq!(gw.lookup_window_start(now), OffsetDateTime::UNIX_EPOCH);
+        let gw = HttpGateway::builder(SecretKey::new("xnd_development_x"))
+            .lookup_margin(Duration::from_secs(60))
+            .build()
+            .expect("valid");
+        assert_eq!(
+            gw.lookup_window_start(now),
+            now - time::Duration::seconds(60)
+        );
     }
 }
