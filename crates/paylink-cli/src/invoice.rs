@@ -45,7 +45,7 @@ pub enum Command {
 /// Where the API is and how to authenticate: shared by every API call.
 #[derive(Debug, Args)]
 pub struct ApiArgs {
-    /// The API base URL (the local sandbox unless set; https://api.xendit.co for Xendit).
+    /// The API base URL (the local sandbox unless set; Xendit's is `https://api.xendit.co`).
     #[arg(long, default_value = DEFAULT_BASE_URL)]
     base_url: String,
     /// The secret API key (sent as the Basic-auth user name). Prefer the environment variable:
