@@ -64,3 +64,8 @@ pub use webhook::{
     parse_callback, verify_and_parse, CallbackToken, EventKind, InvoiceCallback, InvoiceEvent,
     Payment, WebhookError, CALLBACK_TOKEN_HEADER,
 };
+
+/// The README's code blocks are compiled as doc tests, so the README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+mod readme {}
