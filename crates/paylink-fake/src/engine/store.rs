@@ -26,6 +26,7 @@ pub(crate) struct Paid {
     pub(crate) payment_method_id: Option<String>,
     pub(crate) details: Option<PaymentDetails>,
     pub(crate) charge_id: Option<String>,
+    pub(crate) card_token: Option<String>,
 }
 
 /// The validated create request, compact: the fields nearly every request has are kept inline
