@@ -284,6 +284,36 @@ async fn raw_fields_with_shape_violations_are_api_validation_error_with_every_pa
 }
 
 #[tokio::test]
+async fn a_malformed_email_alone_is_email_format_error() {
+    let fake = FakeGateway::new();
+    for (payer, customer) in [(Some("buyer@"), None), (None, Some("no-at-sign"))] {
+        let mut fields = CreateInvoiceFields::new("email", dec!(50000));
+        fields.payer_email = payer.map(str::to_owned);
+        fields.customer = customer.map(|email| paylink_core::Customer {
+            email: Some(email.to_owned()),
+            ..paylink_core::Customer::default()
+        });
+        let err = fake
+            .create_invoice_fields(fields, &opts())
+            .await
+            .expect_err("a bad e-mail is refused");
+        let GatewayError::Validation(e) = err else {
+            panic!("expected Validation, got {err:?}");
+        };
+        assert_eq!(
+            (e.status, e.error_code.as_str(), e.message.as_str()),
+            (
+                400,
+                "EMAIL_FORMAT_ERROR",
+                "Customer email format is invalid"
+            )
+        );
+        assert!(e.errors.is_some(), "the violation is listed");
+    }
+    assert!(fake.is_empty());
+}
+
+#[tokio::test]
 async fn raw_idr_decimals_are_truncated_as_xendit_does() {
     let fake = FakeGateway::new();
     let inv = fake

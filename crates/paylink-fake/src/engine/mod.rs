@@ -683,7 +683,7 @@ impl FakeGateway {
         }
         let request = fields
             .validate(&AmountLimits::unbounded())
-            .map_err(|e| GatewayError::Validation(api_validation_error(e.violations())))?;
+            .map_err(|e| GatewayError::Validation(validation_error(e.violations())))?;
         self.create_now(request.into_fields(), options)
     }
 
@@ -836,6 +836,9 @@ impl FakeGateway {
         if let Some(pm) = paid.and_then(|p| p.payment_method_id.as_ref()) {
             extra.insert("payment_method_id".into(), Value::String(pm.clone()));
         }
+        if let Some(t) = paid.and_then(|p| p.card_token.as_ref()) {
+            extra.insert("credit_card_token".into(), Value::String(t.clone()));
+        }
         Invoice {
             invoice_url: format!("{}{id}", config.invoice_base_url),
             id,
@@ -956,6 +959,7 @@ fn generate_paid(
         payment_method_id: None,
         details: None,
         charge_id: None,
+        card_token: None,
     };
     match family {
         ChannelFamily::VirtualAccount => paid.destination = Some(rng.digits(16)),
@@ -972,12 +976,27 @@ fn generate_paid(
                 source: Some(source.to_owned()),
             });
         }
-        ChannelFamily::Card => paid.charge_id = Some(rng.hex(12)),
+        ChannelFamily::Card => {
+            paid.charge_id = Some(rng.hex(12));
+            paid.card_token = Some(rng.hex(12));
+        }
         ChannelFamily::DirectDebit => paid.payment_id = Some(format!("ddpy_{}", rng.uuid())),
         ChannelFamily::Paylater => paid.payment_id = Some(format!("plpy_{}", rng.uuid())),
         _ => {}
     }
     paid
+}
+
+/// Xendit answers a malformed e-mail with its own code, `EMAIL_FORMAT_ERROR`; every other shape
+/// violation is an `API_VALIDATION_ERROR`. Both list the violations in `errors`.
+fn validation_error(violations: &[paylink_core::Violation]) -> ApiError {
+    let email = |v: &paylink_core::Violation| v.path == "payer_email" || v.path == "customer.email";
+    let mut error = api_validation_error(violations);
+    if !violations.is_empty() && violations.iter().all(email) {
+        error.error_code = "EMAIL_FORMAT_ERROR".into();
+        error.message = "Customer email format is invalid".into();
+    }
+    error
 }
 
 /// The callback body Xendit sends for an invoice (spec section 8.2): the invoice's identity,
@@ -1030,6 +1049,9 @@ fn callback_body(inv: &Invoice) -> String {
     }
     if let Some(c) = &inv.credit_card_charge_id {
         put("credit_card_charge_id", Value::String(c.clone()));
+    }
+    if let Some(t) = inv.extra.get("credit_card_token") {
+        put("credit_card_token", t.clone());
     }
     if let Some(e) = &inv.payer_email {
         put("payer_email", Value::String(e.clone()));
