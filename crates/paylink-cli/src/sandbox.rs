@@ -12,7 +12,7 @@ use paylink_fake::FakeGateway;
 use crate::Failure;
 
 /// Arguments of `paylink sandbox`.
-#[derive(Debug, ClapArgs)]
+#[derive(ClapArgs)]
 pub struct Args {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:4010")]
@@ -26,7 +26,8 @@ pub struct Args {
     /// Sent in x-callback-token with every callback.
     #[arg(long, default_value = "sandbox-callback-token")]
     callback_token: String,
-    /// Multiplies Xendit's webhook retry schedule (+15 min ... +24 h); 0.001 makes it seconds.
+    /// Multiplies Xendit's webhook retry schedule (+15 min ... +24 h), from 0 (exclusive) to 1;
+    /// 0.001 makes it seconds.
     #[arg(long, default_value_t = 1.0)]
     retry_time_scale: f64,
     /// The URL browsers reach the sandbox at, when it is not http://ADDR (behind a proxy).
@@ -53,9 +54,12 @@ pub struct Args {
 /// A [`Failure`] when the address cannot be bound, an argument is invalid, or the server fails.
 pub async fn run(args: Args) -> Result<(), Failure> {
     init_logging();
-    if !(args.retry_time_scale.is_finite() && args.retry_time_scale > 0.0) {
+    if !(args.retry_time_scale.is_finite()
+        && args.retry_time_scale > 0.0
+        && args.retry_time_scale <= 1.0)
+    {
         return Err(Failure::new(format!(
-            "--retry-time-scale must be a positive number, got {}",
+            "--retry-time-scale must be greater than 0 and at most 1, got {}",
             args.retry_time_scale
         )));
     }

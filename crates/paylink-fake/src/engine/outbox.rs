@@ -60,11 +60,11 @@ impl Outbox {
     }
 
     pub(crate) fn duplicate_next(&mut self, n: usize) {
-        self.duplicate_next += n;
+        self.duplicate_next = self.duplicate_next.saturating_add(n);
     }
 
     pub(crate) fn reorder_next(&mut self, pairs: usize) {
-        self.reorder_pairs += pairs;
+        self.reorder_pairs = self.reorder_pairs.saturating_add(pairs);
     }
 
     pub(crate) fn clear_faults(&mut self) {

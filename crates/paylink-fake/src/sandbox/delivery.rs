@@ -78,9 +78,9 @@ pub struct Deliverer {
 impl Deliverer {
     /// A deliverer that sends to `target` (or nowhere when `None`) on Xendit's schedule
     /// multiplied by `scale` (1.0 is real time, 0.0001 turns hours into fractions of a second).
-    /// A scale that is not a positive finite number is taken as 1.0.
+    /// A scale outside (0, 1] is taken as 1.0: the schedule is never slower than Xendit's.
     pub fn new(target: Option<DeliveryTarget>, scale: f64) -> Self {
-        let scale = if scale.is_finite() && scale > 0.0 {
+        let scale = if scale.is_finite() && scale > 0.0 && scale <= 1.0 {
             scale
         } else {
             1.0

@@ -152,7 +152,12 @@ pub fn checkout_page(invoice: &Invoice, notice: Option<&str>) -> String {
     if !invoice.items.is_empty() || !invoice.fees.is_empty() {
         body.push_str(r#"<table class="items" id="items"><thead><tr><th scope="col">Item</th><th scope="col" class="num">Qty</th><th scope="col" class="num">Total</th></tr></thead><tbody>"#);
         for item in &invoice.items {
-            let line = format_amount(item.price * item.quantity, currency);
+            // Price and quantity come from the merchant's request: a product too large for a
+            // Decimal shows as unknown instead of failing the page.
+            let line = item
+                .price
+                .checked_mul(item.quantity)
+                .map_or_else(|| "-".to_owned(), |total| format_amount(total, currency));
             let _ = write!(
                 body,
                 r#"<tr><td>{name}<br><span class="unit">{unit} each</span></td><td class="num">{qty}</td><td class="num">{line}</td></tr>"#,
