@@ -28,7 +28,7 @@ pub const SECRET_KEY_VAR: &str = "XENDIT_SECRET_KEY";
 const MAX_PAGES: usize = 10_000;
 
 /// The `invoice` subcommands.
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub enum Command {
     /// Create a payment link from flags or from a full JSON request body.
     Create(CreateArgs),
@@ -43,7 +43,7 @@ pub enum Command {
 }
 
 /// Where the API is and how to authenticate: shared by every API call.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct ApiArgs {
     /// The API base URL (the local sandbox unless set; Xendit's is `https://api.xendit.co`).
     #[arg(long, default_value = DEFAULT_BASE_URL)]
@@ -58,7 +58,7 @@ pub struct ApiArgs {
 }
 
 /// Arguments of `invoice create`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct CreateArgs {
     #[command(flatten)]
     api: ApiArgs,
@@ -102,7 +102,7 @@ pub struct CreateArgs {
 }
 
 /// Arguments of `invoice get` and `invoice expire`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct IdArgs {
     #[command(flatten)]
     api: ApiArgs,
@@ -111,7 +111,7 @@ pub struct IdArgs {
 }
 
 /// Arguments of `invoice list`: every filter of the list endpoint.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct ListArgs {
     #[command(flatten)]
     api: ApiArgs,
@@ -164,7 +164,7 @@ pub struct ListArgs {
 }
 
 /// Arguments of `invoice pay`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct PayArgs {
     /// The sandbox's base URL.
     #[arg(long, default_value = DEFAULT_BASE_URL)]

@@ -14,14 +14,14 @@ mod sandbox;
 mod webhook;
 
 /// Payment links through Xendit: a local sandbox, invoice commands and webhook tools.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(name = "paylink", version, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 enum Command {
     /// Run the sandbox (Xendit's invoice API, checkout page and webhooks) in the foreground.
     Sandbox(sandbox::Args),

@@ -14,7 +14,7 @@ use crate::Failure;
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The `webhook` subcommands.
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub enum Command {
     /// Verify (when a token is given) and parse a callback body; print it as normalized JSON.
     Parse(ParseArgs),
@@ -23,7 +23,7 @@ pub enum Command {
 }
 
 /// Arguments of `webhook parse`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct ParseArgs {
     /// The expected callback token; the header value must match it.
     #[arg(long, requires = "header")]
@@ -37,7 +37,7 @@ pub struct ParseArgs {
 }
 
 /// Arguments of `webhook send`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct SendArgs {
     /// The receiving endpoint.
     #[arg(long)]
