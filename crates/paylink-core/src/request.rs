@@ -128,8 +128,10 @@ pub struct InvoiceItem {
     /// Item name.
     pub name: String,
     /// Quantity, greater than zero.
+    #[serde(deserialize_with = "crate::money::json_number::deserialize")]
     pub quantity: Decimal,
     /// Unit price in the invoice currency.
+    #[serde(deserialize_with = "crate::money::json_number::deserialize")]
     pub price: Decimal,
     /// The merchant's reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -164,6 +166,7 @@ pub struct InvoiceFee {
     #[serde(rename = "type")]
     pub fee_type: String,
     /// Its value in the invoice currency.
+    #[serde(deserialize_with = "crate::money::json_number::deserialize")]
     pub value: Decimal,
 }
 
@@ -228,6 +231,7 @@ pub struct CreateInvoiceFields {
     /// The merchant's reference; not unique at Xendit.
     pub external_id: String,
     /// Total amount; authoritative over items and fees.
+    #[serde(deserialize_with = "crate::money::json_number::deserialize")]
     pub amount: Decimal,
     /// Currency; Xendit uses the account's default (IDR) when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]

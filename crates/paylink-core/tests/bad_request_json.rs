@@ -47,7 +47,10 @@ fn metadata(entries: &[(String, String)]) -> String {
 fn json_of_the_wrong_shape_or_type_is_refused_while_reading() {
     let cases: &[(&str, &str)] = &[
         ("", "EOF while parsing a value"),
-        ("[]", "invalid type: sequence, expected struct CreateInvoiceFields"),
+        (
+            "[]",
+            "invalid type: sequence, expected struct CreateInvoiceFields",
+        ),
         // A derived deserializer would read these positionally, as external_id and amount.
         (
             r#"["order-1",10000]"#,
@@ -65,17 +68,27 @@ fn json_of_the_wrong_shape_or_type_is_refused_while_reading() {
             r#"{"external_id":"a","amount":10000,"channel_properties":{"cards":[["123456"]]}}"#,
             "invalid type: sequence, expected struct CardProperties",
         ),
-        ("\"order-1\"", "invalid type: string \"order-1\", expected struct CreateInvoiceFields"),
-        ("null", "invalid type: null, expected struct CreateInvoiceFields"),
+        (
+            "\"order-1\"",
+            "invalid type: string \"order-1\", expected struct CreateInvoiceFields",
+        ),
+        (
+            "null",
+            "invalid type: null, expected struct CreateInvoiceFields",
+        ),
         (r#"{"amount":10000}"#, "missing field `external_id`"),
         (r#"{"external_id":"a"}"#, "missing field `amount`"),
         (
             r#"{"external_id":"a","amount":"ten thousand"}"#,
-            r#"invalid value: string "ten thousand", expected a Decimal type representing a fixed-point number"#,
+            r#"invalid type: string "ten thousand", expected a JSON number"#,
         ),
         (
             r#"{"external_id":"a","amount":true}"#,
-            "invalid type: boolean `true`, expected a Decimal type representing a fixed-point number",
+            "invalid type: boolean `true`, expected a JSON number",
+        ),
+        (
+            r#"{"external_id":"a","amount":"10000"}"#,
+            r#"invalid type: string "10000", expected a JSON number"#,
         ),
         (
             r#"{"external_id":7,"amount":10000}"#,
@@ -103,7 +116,7 @@ fn json_of_the_wrong_shape_or_type_is_refused_while_reading() {
         ),
         (
             r#"{"external_id":"a","amount":10000,"items":[{"name":"x","quantity":1,"price":"abc"}]}"#,
-            r#"invalid value: string "abc", expected a Decimal type representing a fixed-point number"#,
+            r#"invalid type: string "abc", expected a JSON number"#,
         ),
         (
             r#"{"external_id":"a","amount":10000,"items":[{"name":"x","price":1}]}"#,

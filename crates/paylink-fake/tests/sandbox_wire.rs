@@ -291,6 +291,7 @@ async fn json_of_the_wrong_shape_is_a_validation_error_naming_the_field() {
         (json!([1, 2]), "body"),
         (json!({ "amount": 50000 }), "external_id"),
         (json!({ "external_id": "x", "amount": "ten" }), "amount"),
+        (json!({ "external_id": "x", "amount": "50000" }), "amount"),
         (
             json!({ "external_id": "x", "amount": 50000, "items": [{ "name": "a", "quantity": 1, "price": true }] }),
             "items[0].price",
