@@ -108,6 +108,11 @@ fn e2e() -> Result<(), String> {
     if !script.exists() {
         return Err(format!("{} is missing", script.display()));
     }
+    let mut install = Command::new("bash");
+    install
+        .arg(root().join("e2e/install-deps.sh"))
+        .current_dir(root());
+    run("end-to-end tools (chromium, Node.js)", install)?;
     let mut c = Command::new("bash");
     c.arg(&script).current_dir(root());
     run("end-to-end tests (xendit-node SDK, headless Chromium)", c)
