@@ -81,7 +81,10 @@ pub fn run(root: &Path) -> Result<(), String> {
     c.current_dir(root).args(["bench", "--workspace"]);
     crate::run("cargo bench --workspace", c)?;
 
-    let criterion = root.join("target/criterion");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let criterion = target.join("criterion");
     let mut table = String::from("| benchmark | subject | baseline | ratio |\n|---|---|---|---|\n");
     let mut missing = Vec::new();
     for row in ROWS {
