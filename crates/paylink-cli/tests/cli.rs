@@ -309,14 +309,15 @@ fn the_sandbox_refuses_an_address_in_use_in_one_line() {
 }
 
 #[test]
-fn the_sandbox_refuses_a_retry_scale_that_is_not_positive() {
-    let output = paylink(&[
-        "sandbox",
-        "--addr",
-        "127.0.0.1:0",
-        "--retry-time-scale",
-        "0",
-    ]);
-    assert_eq!(output.status.code(), Some(1));
-    assert!(stderr_line(&output).contains("--retry-time-scale must be a positive number"));
+fn the_sandbox_refuses_a_retry_scale_outside_zero_to_one() {
+    for scale in ["0", "-1", "2", "1e300", "NaN"] {
+        let flag = format!("--retry-time-scale={scale}");
+        let output = paylink(&["sandbox", "--addr", "127.0.0.1:0", &flag]);
+        assert_eq!(output.status.code(), Some(1), "scale {scale}");
+        let line = stderr_line(&output);
+        assert!(
+            line.contains("--retry-time-scale must be greater than 0 and at most 1"),
+            "scale {scale}: {line}"
+        );
+    }
 }
