@@ -1,7 +1,7 @@
 //! The `paylink` binary as a user runs it: exit codes, one-line errors, and a sandbox that
 //! starts, serves and stops cleanly on SIGTERM.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
@@ -13,7 +13,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 
-const BIN: &str = env!("CARGO_BIN_EXE_paylink");
+mod support;
+
+use support::{stderr_line, with_stdin, BIN};
 
 fn data(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -26,30 +28,9 @@ fn paylink(args: &[&str]) -> Output {
 }
 
 fn paylink_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("paylink runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin)
-        .expect("write stdin");
-    child.wait_with_output().expect("paylink ends")
-}
-
-fn stderr_line(output: &Output) -> String {
-    let text = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(
-        text.lines().count(),
-        1,
-        "the error is one line, got: {text:?}"
-    );
-    text.trim_end().to_owned()
+    let mut cmd = Command::new(BIN);
+    cmd.args(args);
+    with_stdin(cmd, stdin)
 }
 
 #[test]

@@ -2,14 +2,15 @@
 //! with the right exit status, every violation of a bad create at once, and a key that never
 //! shows up in what the command prints.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use paylink_fake::sandbox::{RunningSandbox, Sandbox, SandboxConfig};
 use paylink_fake::FakeGateway;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_paylink");
+mod support;
+
+use support::{stderr_line, with_stdin, BIN};
 const KEY: &str = "xnd_development_cli_invoice_s3cr3t";
 
 /// A sandbox serving on its own runtime for the length of one test.
@@ -80,38 +81,12 @@ fn json_out(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).expect("JSON on stdout")
 }
 
-fn stderr_line(output: &Output) -> String {
-    let text = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(
-        text.lines().count(),
-        1,
-        "the error is one line, got: {text:?}"
-    );
-    text.trim_end().to_owned()
-}
-
 fn ids(list: &Value) -> Vec<String> {
     list.as_array()
         .expect("a JSON array")
         .iter()
         .map(|i| i["id"].as_str().expect("an id").to_owned())
         .collect()
-}
-
-fn with_stdin(mut cmd: Command, stdin: &[u8]) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("paylink runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin)
-        .expect("write stdin");
-    child.wait_with_output().expect("paylink ends")
 }
 
 #[test]
