@@ -8,6 +8,7 @@ use std::time::Duration;
 use paylink_core::RetryPolicy;
 use reqwest::header::HeaderValue;
 
+use crate::clock::ServerClock;
 use crate::gateway::{HttpGateway, Inner};
 use crate::jitter::Jitter;
 use crate::key::SecretKey;
@@ -142,12 +143,10 @@ impl HttpGatewayBuilder {
         self
     }
 
-    /// How far before the first attempt of a create an invoice may have been stamped by
-    /// Xendit's clock and still count as made by this call ([`DEFAULT_LOOKUP_MARGIN`]).
-    ///
-    /// The window starts from this machine's clock. Against a server whose clock is further
-    /// off than the margin (a sandbox on a manual clock), the lookup after an ambiguous create
-    /// finds nothing and the create is sent again; widen the margin there.
+    /// How far before the first attempt of a create, read on Xendit's clock, an invoice may have
+    /// been stamped and still count as made by this call ([`DEFAULT_LOOKUP_MARGIN`]). It covers
+    /// the error of the estimate of Xendit's clock (see "The look-up after an ambiguous create"
+    /// on [`HttpGateway`]); a wider margin also adopts older invoices of the same order.
     pub fn lookup_margin(mut self, margin: Duration) -> Self {
         self.lookup_margin = margin;
         self
@@ -204,6 +203,7 @@ impl HttpGatewayBuilder {
             policy: self.retry_policy,
             jitter,
             lookup_margin: self.lookup_margin,
+            clock: ServerClock::new(),
         }))
     }
 }

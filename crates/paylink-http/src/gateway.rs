@@ -12,13 +12,14 @@ use paylink_core::{
     ListInvoicesQuery, Operation, RequestOptions, RetryDecision, RetryPolicy,
 };
 use reqwest::header::{
-    HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT,
+    HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, DATE, USER_AGENT,
 };
 use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use crate::builder::HttpGatewayBuilder;
+use crate::clock::{self, ServerClock};
 use crate::jitter::Jitter;
 use crate::key::{KeyMode, SecretKey};
 use crate::wire;
@@ -27,8 +28,9 @@ use crate::wire;
 pub const FOR_USER_ID: HeaderName = HeaderName::from_static("for-user-id");
 const RATE_LIMIT_RESET: HeaderName = HeaderName::from_static("rate-limit-reset");
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
-/// Page size of the list call that looks for an invoice an ambiguous create may have made.
-const LOOKUP_LIMIT: u32 = 25;
+/// Page size of the list call that looks for an invoice an ambiguous create may have made (the
+/// largest page Xendit's integrations are known to ask for).
+const LOOKUP_LIMIT: u32 = 100;
 /// Largest body read; anything longer is not an Invoice API answer.
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
@@ -45,10 +47,33 @@ const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 ///   by the [`RetryPolicy`]'s attempts and time budget. A retried expire that finds the invoice
 ///   already EXPIRED returns it.
 /// - A create is never blindly sent twice. After a failure that may have reached Xendit
-///   (timeout or broken connection after sending, or a 5xx), it lists invoices with the same
-///   `external_id` created since just before the first attempt and returns the one with the
-///   same amount and currency; only when there is none does it create again. A 2xx answer
-///   whose body is cut or garbled is read back the same way and never re-sent.
+///   (timeout or broken connection after sending, or a 5xx), it looks the invoice up and
+///   returns it; only when there is none does it create again. When the retry policy gives up
+///   after such a failure, it looks once more before returning the error, so an error that
+///   says the outcome is unknown means the look-up could not find the invoice (or could not
+///   run). A 2xx answer whose body is cut or garbled is read back the same way and never
+///   re-sent.
+///
+/// # The look-up after an ambiguous create
+///
+/// It lists the PENDING invoices with the request's `external_id`, with no time filter on the
+/// wire (a filter computed from this machine's clock would hide the invoice from a server whose
+/// clock differs), and adopts the newest one with the same amount and currency created no
+/// earlier than the first attempt's start, read on the server's clock, minus the
+/// [lookup margin](HttpGatewayBuilder::lookup_margin). The server's clock is known from
+///
+/// 1. the `created` stamp of the last invoice a create of this gateway returned (the very clock
+///    the look-up compares against; it covers a server on a clock of its own, such as the
+///    sandbox's manual clock), else
+/// 2. the `Date` header of the look-up's own answer (Xendit's clock, to the second), else
+/// 3. this machine's clock.
+///
+/// Each estimate errs towards an earlier start, so the invoice the call made is not left out by
+/// a clock difference (against a server whose `Date` and stamps disagree, such as the sandbox,
+/// only once this gateway has created an invoice there). An older invoice with the same
+/// `external_id`, amount and currency is left alone when it was created more than the margin
+/// before the call started; within the margin it cannot be told apart and is adopted (give
+/// each order its own `external_id`).
 ///
 /// Cloning is cheap and clones share the connection pool.
 #[derive(Clone)]
@@ -67,6 +92,7 @@ pub(crate) struct Inner {
     pub(crate) policy: RetryPolicy,
     pub(crate) jitter: Jitter,
     pub(crate) lookup_margin: Duration,
+    pub(crate) clock: ServerClock,
 }
 
 /// A failed attempt: the error, and the wait the server asked for even when its body could not
@@ -163,9 +189,23 @@ impl HttpGateway {
         }
     }
 
-    /// One attempt: send, read the whole body, decode it.
-    async fn once<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T, Failed> {
+    /// One attempt: send, read the whole body, decode it. With `server_offset`, the offset of
+    /// the answer's `Date` from this machine's clock is written to it.
+    async fn once<T: DeserializeOwned>(
+        &self,
+        rb: RequestBuilder,
+        server_offset: Option<&mut Option<time::Duration>>,
+    ) -> Result<T, Failed> {
         let mut response = rb.send().await.map_err(wire::transport_error)?;
+        if let Some(slot) = server_offset {
+            *slot = response
+                .headers()
+                .get(DATE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(wire::parse_http_date)
+                .and_then(|date| clock::offset_ms(date, OffsetDateTime::now_utc()))
+                .map(time::Duration::milliseconds);
+        }
         let status = response.status().as_u16();
         let retry_after = if status == 429 || status >= 500 {
             let header =
@@ -301,11 +341,13 @@ impl HttpGateway {
     }
 
     /// Sends `make()` until it succeeds or the policy gives up. Used for the calls that are
-    /// safe to repeat (get and list).
+    /// safe to repeat (get and list). With `server_offset`, the offset of the last answer's
+    /// `Date` is written to it.
     async fn with_retries<T, F>(
         &self,
         operation: Operation,
         started: Instant,
+        mut server_offset: Option<&mut Option<time::Duration>>,
         make: F,
     ) -> Result<T, GatewayError>
     where
@@ -314,7 +356,7 @@ impl HttpGateway {
     {
         let mut attempt = 1;
         loop {
-            let failed = match self.once::<T>(make()).await {
+            let failed = match self.once::<T>(make(), server_offset.as_deref_mut()).await {
                 Ok(v) => return Ok(v),
                 Err(f) => f,
             };
@@ -336,52 +378,85 @@ impl HttpGateway {
     ) -> Result<Invoice, GatewayError> {
         wire::check_id(id)?;
         let url = self.invoice_url(id);
-        self.with_retries(Operation::Get, started, || {
+        self.with_retries(Operation::Get, started, None, || {
             self.request(Method::GET, &url, for_user)
         })
         .await
     }
 
-    /// The earliest creation time a lookup accepts: `now` minus the margin, or the earliest
-    /// representable time when the margin reaches past it.
-    fn lookup_window_start(&self, now: OffsetDateTime) -> OffsetDateTime {
+    /// The earliest creation time a look-up accepts: `started_at` (this machine's clock) moved
+    /// by `server_offset` onto the server's clock, minus the margin; the earliest representable
+    /// time when that reaches past it.
+    fn lookup_window_start(
+        &self,
+        started_at: OffsetDateTime,
+        server_offset: Option<time::Duration>,
+    ) -> OffsetDateTime {
+        let on_server = server_offset
+            .and_then(|offset| started_at.checked_add(offset))
+            .unwrap_or(started_at);
         time::Duration::try_from(self.inner.lookup_margin)
             .ok()
-            .and_then(|margin| now.checked_sub(margin))
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+            .and_then(|margin| on_server.checked_sub(margin))
+            .unwrap_or(time::PrimitiveDateTime::MIN.assume_utc())
     }
 
-    /// Looks for the invoice an ambiguous create may have made: same `external_id`, amount and
-    /// currency, created at or after `not_before`; the newest such.
+    /// Looks for the invoice an ambiguous create that started at `started_at` (this machine's
+    /// clock) may have made; see "The look-up after an ambiguous create" on [`HttpGateway`].
     async fn find_created(
         &self,
         request: &CreateInvoiceRequest,
         for_user: Option<&HeaderValue>,
-        not_before: OffsetDateTime,
+        started_at: OffsetDateTime,
         started: Instant,
     ) -> Result<Option<Invoice>, GatewayError> {
         let query = ListInvoicesQuery {
             external_id: Some(request.external_id().to_owned()),
-            created_after: Some(not_before),
+            statuses: vec![InvoiceStatus::Pending],
             limit: Some(LOOKUP_LIMIT),
             ..ListInvoicesQuery::default()
         };
         let url = self.list_url(&query);
+        let mut date_offset = None;
         let page: Vec<Invoice> = self
-            .with_retries(Operation::List, started, || {
+            .with_retries(Operation::List, started, Some(&mut date_offset), || {
                 self.request(Method::GET, &url, for_user)
             })
             .await?;
+        let offset = self.inner.clock.stamp_offset().or(date_offset);
+        let not_before = self.lookup_window_start(started_at, offset);
         let money = request.money();
         Ok(page
             .into_iter()
             .filter(|inv| {
                 inv.external_id == request.external_id()
+                    && inv.status == InvoiceStatus::Pending
                     && inv.amount == money.amount()
                     && inv.currency.unwrap_or(Currency::Idr) == money.currency()
                     && inv.created >= not_before
             })
             .max_by_key(|inv| inv.created))
+    }
+
+    /// The invoice an ambiguous create made, if the look-up finds one.
+    async fn adopt(
+        &self,
+        request: &CreateInvoiceRequest,
+        for_user: Option<&HeaderValue>,
+        started_at: OffsetDateTime,
+        started: Instant,
+    ) -> Result<Option<Invoice>, GatewayError> {
+        let found = self
+            .find_created(request, for_user, started_at, started)
+            .await?;
+        if let Some(invoice) = &found {
+            tracing::info!(
+                invoice_id = %invoice.id,
+                external_id = %invoice.external_id,
+                "an ambiguous create had made the invoice; returning it"
+            );
+        }
+        Ok(found)
     }
 }
 
@@ -420,15 +495,20 @@ impl Gateway for HttpGateway {
         })?;
         let url = self.create_url();
         let started = Instant::now();
-        let not_before = self.lookup_window_start(OffsetDateTime::now_utc());
+        let started_at = OffsetDateTime::now_utc();
         let mut attempt = 1;
         loop {
             let rb = self
                 .request(Method::POST, &url, for_user.as_ref())
                 .header(CONTENT_TYPE, APPLICATION_JSON)
                 .body(body.clone());
-            let failed = match self.once::<Invoice>(rb).await {
-                Ok(invoice) => return Ok(invoice),
+            let failed = match self.once::<Invoice>(rb, None).await {
+                Ok(invoice) => {
+                    self.inner
+                        .clock
+                        .observe_stamp(invoice.created, OffsetDateTime::now_utc());
+                    return Ok(invoice);
+                }
                 Err(f) => f,
             };
             if let GatewayError::Decode { status, .. } = &failed.error {
@@ -436,7 +516,7 @@ impl Gateway for HttpGateway {
                     // Xendit made the invoice but its answer was cut or garbled: read it back
                     // instead, and never create again.
                     return match self
-                        .find_created(request, for_user.as_ref(), not_before, started)
+                        .adopt(request, for_user.as_ref(), started_at, started)
                         .await
                     {
                         Ok(Some(invoice)) => Ok(invoice),
@@ -449,24 +529,29 @@ impl Gateway for HttpGateway {
                 RetryDecision::LookUpThenRetry { after } => {
                     sleep(after).await;
                     match self
-                        .find_created(request, for_user.as_ref(), not_before, started)
+                        .adopt(request, for_user.as_ref(), started_at, started)
                         .await
                     {
-                        Ok(Some(invoice)) => {
-                            tracing::info!(
-                                invoice_id = %invoice.id,
-                                external_id = %invoice.external_id,
-                                "an ambiguous create had made the invoice; returning it"
-                            );
-                            return Ok(invoice);
-                        }
+                        Ok(Some(invoice)) => return Ok(invoice),
                         Ok(None) => {}
-                        // Without the lookup nobody can tell whether the invoice exists: the
+                        // Without the look-up nobody can tell whether the invoice exists: the
                         // caller gets the ambiguous failure, which says so.
                         Err(_) => return Err(failed.error),
                     }
                 }
-                RetryDecision::GiveUp => return Err(failed.error),
+                RetryDecision::GiveUp => {
+                    // The last attempt may have made the invoice: a caller must not be told
+                    // the outcome is unknown while it is there to be found.
+                    if may_have_created(&failed.error) {
+                        if let Ok(Some(invoice)) = self
+                            .adopt(request, for_user.as_ref(), started_at, started)
+                            .await
+                        {
+                            return Ok(invoice);
+                        }
+                    }
+                    return Err(failed.error);
+                }
             }
             attempt += 1;
         }
@@ -488,7 +573,7 @@ impl Gateway for HttpGateway {
     ) -> Result<Vec<Invoice>, GatewayError> {
         let for_user = for_user_header(options)?;
         let url = self.list_url(query);
-        self.with_retries(Operation::List, Instant::now(), || {
+        self.with_retries(Operation::List, Instant::now(), None, || {
             self.request(Method::GET, &url, for_user.as_ref())
         })
         .await
@@ -511,7 +596,7 @@ impl Gateway for HttpGateway {
             let rb = self
                 .request(Method::POST, &url, for_user.as_ref())
                 .header(CONTENT_LENGTH, HeaderValue::from_static("0"));
-            let failed = match self.once::<Invoice>(rb).await {
+            let failed = match self.once::<Invoice>(rb, None).await {
                 Ok(invoice) => return Ok(invoice),
                 Err(f) => f,
             };
@@ -532,6 +617,22 @@ impl Gateway for HttpGateway {
                 RetryDecision::GiveUp => return Err(failed.error),
             }
         }
+    }
+}
+
+/// Whether a failed create may have made the invoice: it may have reached Xendit, and the
+/// answer (if any) does not say it was refused.
+fn may_have_created(e: &GatewayError) -> bool {
+    match e {
+        GatewayError::Timeout { request_sent } | GatewayError::Transport { request_sent, .. } => {
+            *request_sent
+        }
+        // 501 and 505: the server could not handle the request at all.
+        GatewayError::Server(api) => !matches!(api.status, 501 | 505),
+        GatewayError::Decode { status, .. } => {
+            (500..600).contains(status) && !matches!(status, 501 | 505)
+        }
+        _ => false,
     }
 }
 
@@ -564,20 +665,60 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_huge_lookup_margin_does_not_overflow() {
+    fn a_huge_lookup_margin_or_offset_does_not_overflow() {
         let gw = HttpGateway::builder(SecretKey::new("xnd_development_x"))
             .lookup_margin(Duration::MAX)
             .build()
             .expect("valid");
         let now = OffsetDateTime::now_utc();
-        assert_eq!(gw.lookup_window_start(now), OffsetDateTime::UNIX_EPOCH);
+        let earliest = time::PrimitiveDateTime::MIN.assume_utc();
+        assert_eq!(gw.lookup_window_start(now, None), earliest);
         let gw = HttpGateway::builder(SecretKey::new("xnd_development_x"))
             .lookup_margin(Duration::from_secs(60))
             .build()
             .expect("valid");
         assert_eq!(
-            gw.lookup_window_start(now),
+            gw.lookup_window_start(now, None),
             now - time::Duration::seconds(60)
         );
+        assert_eq!(
+            gw.lookup_window_start(now, Some(time::Duration::MAX)),
+            now - time::Duration::seconds(60)
+        );
+    }
+
+    #[test]
+    fn the_lookup_window_starts_on_the_servers_clock() {
+        let gw = HttpGateway::builder(SecretKey::new("xnd_development_x"))
+            .lookup_margin(Duration::from_secs(60))
+            .build()
+            .expect("valid");
+        let now = time::macros::datetime!(2026-11-26 01:00 UTC);
+        let two_years_behind = time::Duration::days(-730);
+        assert_eq!(
+            gw.lookup_window_start(now, Some(two_years_behind)),
+            time::macros::datetime!(2024-11-26 00:59 UTC)
+        );
+    }
+
+    #[test]
+    fn only_failures_that_may_have_made_the_invoice_call_for_a_look_up() {
+        assert!(may_have_created(&GatewayError::Timeout {
+            request_sent: true
+        }));
+        assert!(!may_have_created(&GatewayError::Timeout {
+            request_sent: false
+        }));
+        assert!(may_have_created(&GatewayError::Server(ApiError::new(
+            503, "", ""
+        ))));
+        assert!(!may_have_created(&GatewayError::Server(ApiError::new(
+            501, "", ""
+        ))));
+        assert!(!may_have_created(&GatewayError::Validation(ApiError::new(
+            400,
+            "API_VALIDATION_ERROR",
+            ""
+        ))));
     }
 }

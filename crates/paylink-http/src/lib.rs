@@ -25,6 +25,7 @@
 #![allow(clippy::result_large_err)]
 
 mod builder;
+mod clock;
 mod gateway;
 mod jitter;
 mod key;

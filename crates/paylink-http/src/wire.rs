@@ -82,12 +82,19 @@ pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         return value.parse::<u64>().ok().map(Duration::from_secs);
     }
+    let wait = parse_http_date(value)? - now;
+    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+}
+
+/// An HTTP-date in its IMF-fixdate form (`Wed, 21 Oct 2015 07:28:00 GMT`), as `Date` and
+/// `Retry-After` carry it.
+pub fn parse_http_date(value: &str) -> Option<OffsetDateTime> {
     let format = format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );
-    let at = PrimitiveDateTime::parse(value, &format).ok()?.assume_utc();
-    let wait = at - now;
-    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+    PrimitiveDateTime::parse(value.trim(), &format)
+        .ok()
+        .map(PrimitiveDateTime::assume_utc)
 }
 
 /// A non-negative decimal number of seconds (`2`, `1.5`, `0.250`), read exactly without

@@ -6,7 +6,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{invoice_with, now_stamp, Recorded, Reply, Server, KEY};
+use common::{invoice_with, Recorded, Reply, Server, KEY};
 use paylink_core::{
     CreateInvoiceRequest, Currency, Gateway, GatewayError, Invoice, ListInvoicesQuery,
     RequestOptions,
@@ -15,6 +15,7 @@ use paylink_http::{HttpGateway, SecretKey};
 use percent_encoding::percent_decode_str;
 use rust_decimal_macros::dec;
 use serde_json::Value;
+use time::OffsetDateTime;
 
 fn order(external_id: &str) -> CreateInvoiceRequest {
     CreateInvoiceRequest::builder(external_id, dec!(50000), Currency::Idr)
@@ -40,6 +41,48 @@ enum OnCreate {
     RateLimit,
 }
 
+/// The clocks of a mock server, as offsets from this machine's clock: the one that stamps
+/// `created` on invoices, and the one its `Date` header reads (none: no `Date` header).
+#[derive(Debug, Clone, Copy)]
+struct Clocks {
+    stamps: time::Duration,
+    date: Option<time::Duration>,
+}
+
+impl Clocks {
+    /// This machine's clock, and no `Date` header.
+    const LOCAL: Clocks = Clocks {
+        stamps: time::Duration::ZERO,
+        date: None,
+    };
+
+    /// One clock `offset` away from this machine's, for stamps and `Date` alike.
+    fn off_by(offset: time::Duration) -> Clocks {
+        Clocks {
+            stamps: offset,
+            date: Some(offset),
+        }
+    }
+
+    /// Now on the clock that stamps invoices.
+    fn stamp_now(&self) -> String {
+        paylink_core::invoice::timestamp::format(OffsetDateTime::now_utc() + self.stamps)
+    }
+}
+
+/// Two years, the distance between the sandbox's manual clock and the wall clock.
+const TWO_YEARS: time::Duration = time::Duration::days(730);
+
+/// An IMF-fixdate, as the `Date` header carries it.
+fn http_date(at: OffsetDateTime) -> String {
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .expect("formattable")
+}
+
 /// A server with an invoice store: creates follow `script`; lists filter the store (plus
 /// `decoys`, which it returns unfiltered, like a server that ignores the filters).
 struct Xendit {
@@ -49,25 +92,40 @@ struct Xendit {
 
 impl Xendit {
     async fn start(script: Vec<OnCreate>, decoys: Vec<Value>, list_reply: Option<Reply>) -> Xendit {
+        Xendit::start_on(Clocks::LOCAL, script, decoys, list_reply).await
+    }
+
+    async fn start_on(
+        clocks: Clocks,
+        script: Vec<OnCreate>,
+        decoys: Vec<Value>,
+        list_reply: Option<Reply>,
+    ) -> Xendit {
         let store: Arc<Mutex<Vec<Value>>> = Arc::new(Mutex::new(Vec::new()));
         let creates = Arc::new(Mutex::new(0usize));
         let server = {
             let store = store.clone();
             Server::start(move |r, _| {
-                if r.method == "POST" {
+                let reply = if r.method == "POST" {
                     let n = {
                         let mut c = creates.lock().expect("lock");
                         *c += 1;
                         *c - 1
                     };
                     let step = script[n.min(script.len() - 1)];
-                    respond_to_create(r, step, &store)
+                    respond_to_create(r, step, &store, &clocks)
                 } else if let Some(reply) = &list_reply {
                     reply.clone()
                 } else {
                     let mut page = decoys.clone();
                     page.extend(list(r, &store.lock().expect("lock")));
                     Reply::json(200, &Value::Array(page))
+                };
+                match clocks.date {
+                    Some(offset) => {
+                        reply.with_header("Date", &http_date(OffsetDateTime::now_utc() + offset))
+                    }
+                    None => reply,
                 }
             })
             .await
@@ -88,14 +146,19 @@ impl Xendit {
     }
 }
 
-fn respond_to_create(r: &Recorded, step: OnCreate, store: &Mutex<Vec<Value>>) -> Reply {
+fn respond_to_create(
+    r: &Recorded,
+    step: OnCreate,
+    store: &Mutex<Vec<Value>>,
+    clocks: &Clocks,
+) -> Reply {
     let body: Value = serde_json::from_slice(&r.body).expect("create body is JSON");
     let store_it = || {
         let mut store = store.lock().expect("lock");
         let id = format!("inv-{}", store.len() + 1);
         let amount = body["amount"].as_i64().expect("whole amount");
         let ext = body["external_id"].as_str().expect("external_id");
-        let invoice = invoice_with(&id, ext, amount, "PENDING", &now_stamp());
+        let invoice = invoice_with(&id, ext, amount, "PENDING", &clocks.stamp_now());
         store.push(invoice.clone());
         invoice
     };
@@ -176,8 +239,7 @@ async fn an_invoice_stored_before_the_connection_dropped_is_returned_and_not_cre
     assert_eq!(x.calls(), vec!["POST /v2/invoices/", "GET /v2/invoices"]);
     let lookup = &x.server.requests()[1];
     let query = lookup.query.as_deref().expect("a filtered list");
-    assert!(query.starts_with("external_id=order-1&limit="), "{query}");
-    assert!(query.contains("&created_after="), "{query}");
+    assert_eq!(query, "external_id=order-1&statuses=PENDING&limit=100");
     assert_eq!(
         lookup.header("authorization"),
         x.server.requests()[0].header("authorization")
@@ -253,7 +315,8 @@ async fn a_create_lost_before_storing_is_sent_again_after_an_empty_lookup() {
 }
 
 #[tokio::test]
-async fn invoices_with_the_same_external_id_but_another_amount_or_from_before_are_not_taken() {
+async fn invoices_with_the_same_external_id_but_another_amount_or_status_or_from_before_are_not_taken(
+) {
     let decoys = vec![
         invoice_with(
             "old",
@@ -264,6 +327,7 @@ async fn invoices_with_the_same_external_id_but_another_amount_or_from_before_ar
         ),
         invoice_with("other-amount", "order-5", 70000, "PENDING", &now_stamp()),
         invoice_with("other-order", "order-6", 50000, "PENDING", &now_stamp()),
+        invoice_with("already-paid", "order-5", 50000, "PAID", &now_stamp()),
     ];
     let x = Xendit::start(
         vec![OnCreate::DropWithoutStoring, OnCreate::StoreAndAnswer],
@@ -348,7 +412,8 @@ async fn a_refused_create_is_not_sent_again() {
 }
 
 #[tokio::test]
-async fn a_create_that_is_always_lost_ends_with_the_ambiguous_error_after_looking_each_time() {
+async fn a_create_that_is_always_lost_ends_with_the_ambiguous_error_after_looking_each_time_and_once_more(
+) {
     let x = Xendit::start(vec![OnCreate::DropWithoutStoring], vec![], None).await;
     let e = x
         .server
@@ -375,6 +440,7 @@ async fn a_create_that_is_always_lost_ends_with_the_ambiguous_error_after_lookin
             "POST /v2/invoices/",
             "GET /v2/invoices",
             "POST /v2/invoices/",
+            "GET /v2/invoices",
         ]
     );
 }
@@ -463,8 +529,151 @@ async fn a_create_whose_200_answer_was_cut_off_is_read_back_and_not_sent_again()
 }
 
 fn respond_to_create_stored(r: &Recorded, store: &Mutex<Vec<Value>>) -> Value {
-    match respond_to_create(r, OnCreate::StoreAndAnswer, store) {
+    match respond_to_create(r, OnCreate::StoreAndAnswer, store, &Clocks::LOCAL) {
         Reply::Respond { body, .. } => serde_json::from_slice(&body).expect("stored invoice"),
         other => panic!("expected an answer, got {other:?}"),
     }
+}
+
+/// Now on this machine's clock, as Xendit writes timestamps.
+fn now_stamp() -> String {
+    Clocks::LOCAL.stamp_now()
+}
+
+#[tokio::test]
+async fn a_server_two_years_behind_that_stored_then_dropped_a_create_still_has_exactly_one_invoice()
+{
+    let x = Xendit::start_on(
+        Clocks::off_by(-TWO_YEARS),
+        vec![OnCreate::StoreAndDrop, OnCreate::StoreAndAnswer],
+        vec![],
+        None,
+    )
+    .await;
+    let invoice = x
+        .server
+        .gateway(4)
+        .create_invoice(&order("order-20"), &RequestOptions::default())
+        .await
+        .expect("the lookup finds the stored invoice");
+    assert_eq!(x.stored().len(), 1, "exactly one invoice exists");
+    assert_eq!(invoice.id, "inv-1");
+    assert_eq!(x.calls(), vec!["POST /v2/invoices/", "GET /v2/invoices"]);
+}
+
+#[tokio::test]
+async fn a_server_two_years_ahead_that_stored_then_dropped_a_create_still_has_exactly_one_invoice()
+{
+    let x = Xendit::start_on(
+        Clocks::off_by(TWO_YEARS),
+        vec![OnCreate::StoreAnd500, OnCreate::StoreAndAnswer],
+        vec![],
+        None,
+    )
+    .await;
+    let invoice = x
+        .server
+        .gateway(4)
+        .create_invoice(&order("order-21"), &RequestOptions::default())
+        .await
+        .expect("the lookup finds the stored invoice");
+    assert_eq!(x.stored().len(), 1, "exactly one invoice exists");
+    assert_eq!(invoice.id, "inv-1");
+}
+
+#[tokio::test]
+async fn an_older_invoice_of_the_same_order_on_a_server_two_years_behind_is_not_adopted() {
+    let server_now = OffsetDateTime::now_utc() - TWO_YEARS;
+    let ten_minutes_before =
+        paylink_core::invoice::timestamp::format(server_now - time::Duration::minutes(10));
+    let decoys = vec![invoice_with(
+        "older",
+        "order-22",
+        50000,
+        "PENDING",
+        &ten_minutes_before,
+    )];
+    let x = Xendit::start_on(
+        Clocks::off_by(-TWO_YEARS),
+        vec![OnCreate::DropWithoutStoring, OnCreate::StoreAndAnswer],
+        decoys,
+        None,
+    )
+    .await;
+    let invoice = x
+        .server
+        .gateway(4)
+        .create_invoice(&order("order-22"), &RequestOptions::default())
+        .await
+        .expect("created again");
+    assert_eq!(invoice.id, "inv-1", "the older invoice is not taken");
+    assert_eq!(
+        x.calls(),
+        vec![
+            "POST /v2/invoices/",
+            "GET /v2/invoices",
+            "POST /v2/invoices/"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_server_on_a_clock_of_its_own_is_read_from_the_stamp_of_an_earlier_create() {
+    // Like the sandbox's manual clock: invoices are stamped two years back while `Date` reads
+    // the wall clock.
+    let clocks = Clocks {
+        stamps: -TWO_YEARS,
+        date: Some(time::Duration::ZERO),
+    };
+    let x = Xendit::start_on(
+        clocks,
+        vec![
+            OnCreate::StoreAndAnswer,
+            OnCreate::StoreAndDrop,
+            OnCreate::StoreAndAnswer,
+        ],
+        vec![],
+        None,
+    )
+    .await;
+    let gw = x.server.gateway(4);
+    gw.create_invoice(&order("order-23"), &RequestOptions::default())
+        .await
+        .expect("created");
+    let invoice = gw
+        .create_invoice(&order("order-24"), &RequestOptions::default())
+        .await
+        .expect("the lookup finds the stored invoice");
+    assert_eq!(invoice.id, "inv-2");
+    assert_eq!(x.stored().len(), 2, "one invoice per order");
+}
+
+#[tokio::test]
+async fn when_the_last_attempt_stored_the_invoice_it_is_looked_up_before_giving_up() {
+    let x = Xendit::start(vec![OnCreate::StoreAndDrop], vec![], None).await;
+    let invoice = x
+        .server
+        .gateway(1)
+        .create_invoice(&order("order-25"), &RequestOptions::default())
+        .await
+        .expect("the final lookup finds the stored invoice");
+    assert_eq!(invoice.id, "inv-1");
+    assert_eq!(x.stored().len(), 1);
+    assert_eq!(x.calls(), vec!["POST /v2/invoices/", "GET /v2/invoices"]);
+}
+
+#[tokio::test]
+async fn a_create_refused_with_a_4xx_is_not_looked_up() {
+    let server = Server::script(vec![Reply::error(
+        400,
+        "API_VALIDATION_ERROR",
+        "amount is required",
+    )])
+    .await;
+    server
+        .gateway(1)
+        .create_invoice(&order("order-26"), &RequestOptions::default())
+        .await
+        .expect_err("refused");
+    assert_eq!(server.attempts(), 1);
 }
