@@ -4,7 +4,6 @@
 mod common;
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use common::{invoice_with, Recorded, Reply, Server, KEY};
 use paylink_core::{
@@ -31,8 +30,8 @@ enum OnCreate {
     StoreAndAnswer,
     /// Store it, then close the connection without answering.
     StoreAndDrop,
-    /// Store it, then answer after the client's timeout.
-    StoreAndStall,
+    /// Store it, then never answer.
+    StoreAndHang,
     /// Store it, then answer 500.
     StoreAnd500,
     /// Close the connection without storing.
@@ -168,12 +167,9 @@ fn respond_to_create(
             store_it();
             Reply::Close
         }
-        OnCreate::StoreAndStall => {
-            let invoice = store_it();
-            Reply::Delay(
-                Duration::from_millis(800),
-                Box::new(Reply::json(200, &invoice)),
-            )
+        OnCreate::StoreAndHang => {
+            store_it();
+            Reply::Hang
         }
         OnCreate::StoreAnd500 => {
             store_it();
@@ -249,14 +245,14 @@ async fn an_invoice_stored_before_the_connection_dropped_is_returned_and_not_cre
 #[tokio::test]
 async fn a_create_that_timed_out_after_storing_is_found_by_the_lookup() {
     let x = Xendit::start(
-        vec![OnCreate::StoreAndStall, OnCreate::StoreAndAnswer],
+        vec![OnCreate::StoreAndHang, OnCreate::StoreAndAnswer],
         vec![],
         None,
     )
     .await;
     let invoice = x
         .server
-        .gateway(4)
+        .gateway_timing_out_after(4, common::SHORT_TIMEOUT)
         .create_invoice(&order("order-2"), &RequestOptions::default())
         .await
         .expect("found");
@@ -466,11 +462,9 @@ async fn the_lookup_acts_for_the_same_sub_account() {
 
 #[tokio::test]
 async fn a_create_that_could_not_connect_is_a_transport_error_before_sending() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    drop(listener);
+    let (_bound, addr) = common::refusing_address();
     let gw = HttpGateway::builder(SecretKey::new(KEY))
-        .base_url(url)
+        .base_url(format!("http://{addr}"))
         .retry_policy(common::fast_policy(2))
         .build()
         .expect("valid");

@@ -1,11 +1,14 @@
 //! Every failure a network and a payment provider can produce, one test each: how many
-//! attempts the gateway makes and which error it returns.
+//! attempts the gateway makes, how long it decides to wait, and which error it returns.
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{fast_policy, invoice_json, invoice_with, now_stamp, Reply, Server, KEY};
+use common::{
+    fast_policy, invoice_json, invoice_with, now_stamp, refusing_address, Reply, Server, Waits,
+    KEY, SHORT_TIMEOUT,
+};
 use paylink_core::{
     Gateway, GatewayError, InvoiceStatus, ListInvoicesQuery, RequestOptions, RetryPolicy,
 };
@@ -63,18 +66,16 @@ async fn a_429_with_retry_after_waits_as_asked_then_succeeds() {
         ok(),
     ])
     .await;
-    let started = Instant::now();
+    let waits = Waits::record();
     server
         .gateway(4)
         .get_invoice(ID, &opts())
         .await
         .expect("the retry succeeds");
     assert_eq!(server.attempts(), 2);
-    assert!(
-        started.elapsed() >= Duration::from_secs(1),
-        "waited only {:?}",
-        started.elapsed()
-    );
+    let decided = waits.decided();
+    assert_eq!(decided.len(), 1, "{decided:?}");
+    assert!(decided[0] >= Duration::from_secs(1), "{decided:?}");
 }
 
 #[tokio::test]
@@ -87,14 +88,14 @@ async fn a_429_with_a_fractional_rate_limit_reset_waits_as_asked() {
         ok(),
     ])
     .await;
-    let started = Instant::now();
+    let waits = Waits::record();
     server
         .gateway(4)
         .get_invoice(ID, &opts())
         .await
         .expect("the retry succeeds");
     assert_eq!(server.attempts(), 2);
-    assert!(started.elapsed() >= Duration::from_millis(350));
+    assert_eq!(waits.decided(), vec![Duration::from_millis(350)]);
 }
 
 #[tokio::test]
@@ -104,14 +105,14 @@ async fn a_503_with_retry_after_waits_at_least_as_asked() {
         ok(),
     ])
     .await;
-    let started = Instant::now();
+    let waits = Waits::record();
     server
         .gateway(4)
         .get_invoice(ID, &opts())
         .await
         .expect("the retry succeeds");
     assert_eq!(server.attempts(), 2);
-    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(waits.decided(), vec![Duration::from_secs(1)]);
 }
 
 #[tokio::test]
@@ -151,14 +152,10 @@ async fn a_429_asking_for_longer_than_the_time_budget_is_returned_at_once() {
 }
 
 #[tokio::test]
-async fn a_response_slower_than_the_timeout_is_abandoned_and_retried() {
-    let server = Server::script(vec![
-        Reply::Delay(Duration::from_millis(800), Box::new(ok())),
-        ok(),
-    ])
-    .await;
+async fn an_unanswered_attempt_is_abandoned_at_the_timeout_and_retried() {
+    let server = Server::script(vec![Reply::Hang, ok()]).await;
     let invoice = server
-        .gateway(3)
+        .gateway_timing_out_after(3, SHORT_TIMEOUT)
         .get_invoice(ID, &opts())
         .await
         .expect("the second attempt answers in time");
@@ -167,14 +164,10 @@ async fn a_response_slower_than_the_timeout_is_abandoned_and_retried() {
 }
 
 #[tokio::test]
-async fn a_server_that_is_always_too_slow_ends_in_a_timeout_after_every_attempt() {
-    let server = Server::script(vec![Reply::Delay(
-        Duration::from_millis(800),
-        Box::new(ok()),
-    )])
-    .await;
+async fn a_server_that_never_answers_ends_in_a_timeout_after_every_attempt() {
+    let server = Server::script(vec![Reply::Hang]).await;
     let e = server
-        .gateway(2)
+        .gateway_timing_out_after(2, SHORT_TIMEOUT)
         .get_invoice(ID, &opts())
         .await
         .expect_err("too slow");
@@ -191,7 +184,7 @@ async fn a_body_that_stalls_after_the_headers_times_out() {
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 4000\r\n\r\n{\"id\":";
     let server = Server::script(vec![Reply::Stall(head.into())]).await;
     let e = server
-        .gateway(1)
+        .gateway_timing_out_after(1, SHORT_TIMEOUT)
         .get_invoice(ID, &opts())
         .await
         .expect_err("stalled");
@@ -237,11 +230,9 @@ async fn a_connection_reset_on_every_attempt_is_a_transport_error_after_the_requ
 
 #[tokio::test]
 async fn a_refused_connection_is_a_transport_error_before_sending() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    drop(listener);
+    let (_bound, addr) = refusing_address();
     let gw = HttpGateway::builder(SecretKey::new(KEY))
-        .base_url(url)
+        .base_url(format!("http://{addr}"))
         .retry_policy(fast_policy(2))
         .build()
         .expect("valid");
@@ -366,22 +357,34 @@ async fn a_401_is_returned_at_once() {
 #[tokio::test]
 async fn the_time_budget_bounds_the_retries() {
     let server = Server::script(vec![Reply::error(503, "SERVER_ERROR", "busy")]).await;
+    let budget = Duration::from_secs(2);
     let gw = HttpGateway::builder(SecretKey::new(KEY))
         .base_url(&server.url)
         .retry_policy(RetryPolicy {
             max_attempts: 1000,
-            base_delay: Duration::from_millis(40),
-            max_delay: Duration::from_millis(80),
-            max_elapsed: Duration::from_millis(300),
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(200),
+            max_elapsed: budget,
         })
         .jitter_seed(1)
         .build()
         .expect("valid");
+    let waits = Waits::record();
     let e = gw.get_invoice(ID, &opts()).await.expect_err("busy");
     assert_eq!(e.kind(), "server");
+    let decided = waits.decided();
     let attempts = server.attempts();
-    // At least 20 ms between attempts within 300 ms of waiting: at most 16 attempts.
-    assert!((2..=16).contains(&attempts), "{attempts} attempts");
+    // The budget, not the attempts, ended the call: each retry followed one decided wait, and
+    // the waits together stay within the budget (at least 50 ms each: at most 40 of them).
+    assert_eq!(attempts, decided.len() + 1, "{decided:?}");
+    assert!(attempts >= 2, "a 2 s budget leaves room for a retry");
+    assert!(decided.iter().sum::<Duration>() <= budget, "{decided:?}");
+    assert!(
+        decided
+            .iter()
+            .all(|w| (Duration::from_millis(50)..=Duration::from_millis(200)).contains(w)),
+        "{decided:?}"
+    );
 }
 
 #[tokio::test]

@@ -1,8 +1,10 @@
 //! A scripted HTTP/1.1 server on loopback for the gateway's tests: it records every request
 //! byte for byte and answers each with a scripted reply, including the faults a network can
-//! produce (a slow answer, a dropped or reset connection, a truncated body).
+//! produce (no answer, a dropped or reset connection, a truncated body). Also: an address that
+//! refuses connections, and a record of the waits the gateway decided on.
 #![allow(dead_code)]
 
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,8 +19,12 @@ use tokio::net::{TcpListener, TcpStream};
 pub const KEY: &str = "xnd_development_P4ssw0rdThatMustNeverLeak";
 /// `Basic base64("<KEY>:")`.
 pub const KEY_BASIC: &str = "Basic eG5kX2RldmVsb3BtZW50X1A0c3N3MHJkVGhhdE11c3ROZXZlckxlYWs6";
-/// The per-attempt timeout of the test gateways.
-pub const TIMEOUT: Duration = Duration::from_millis(200);
+/// The per-attempt timeout of the test gateways: far longer than any answer of this server
+/// takes on a loaded machine, so only tests of timeouts ever see one.
+pub const TIMEOUT: Duration = Duration::from_secs(5);
+/// The per-attempt timeout of the gateways that test timeouts, against a server that never
+/// answers ([`Reply::Hang`]); still long enough for an answer that does come.
+pub const SHORT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// One request as the server received it.
 #[derive(Debug, Clone)]
@@ -84,11 +90,11 @@ pub enum Reply {
     Close,
     /// Reset the connection (TCP RST) without answering.
     Reset,
-    /// Wait, then reply.
-    Delay(Duration, Box<Reply>),
+    /// Never answer; keep the connection open until the client closes it.
+    Hang,
     /// Write these bytes and close.
     Raw(Vec<u8>),
-    /// Write these bytes and keep the connection open without writing more.
+    /// Write these bytes, then write nothing more until the client closes the connection.
     Stall(Vec<u8>),
 }
 
@@ -206,11 +212,17 @@ impl Server {
         self.connections.load(Ordering::SeqCst)
     }
 
-    /// A gateway pointed at this server with a short timeout and fast, seeded retries.
+    /// A gateway pointed at this server with fast, seeded retries and a per-attempt timeout
+    /// ([`TIMEOUT`]) no answer comes near.
     pub fn gateway(&self, max_attempts: u32) -> HttpGateway {
+        self.gateway_timing_out_after(max_attempts, TIMEOUT)
+    }
+
+    /// The same with this per-attempt timeout, for tests of timeouts.
+    pub fn gateway_timing_out_after(&self, max_attempts: u32, timeout: Duration) -> HttpGateway {
         HttpGateway::builder(SecretKey::new(KEY))
             .base_url(&self.url)
-            .timeout(TIMEOUT)
+            .timeout(timeout)
             .retry_policy(fast_policy(max_attempts))
             .jitter_seed(7)
             .build()
@@ -218,13 +230,80 @@ impl Server {
     }
 }
 
-/// Retries after a few milliseconds, within two seconds.
+/// Retries after a few milliseconds; the attempts, not the time budget, end a call.
 pub fn fast_policy(max_attempts: u32) -> RetryPolicy {
     RetryPolicy {
         max_attempts,
         base_delay: Duration::from_millis(10),
         max_delay: Duration::from_millis(50),
-        max_elapsed: Duration::from_secs(2),
+        max_elapsed: Duration::from_secs(120),
+    }
+}
+
+/// An address on loopback that refuses connections, for as long as the socket lives: it is
+/// bound (so no other process can take the port) but not listening (so the kernel answers a
+/// connection attempt with a reset). Dropping a listener and reusing its port instead would
+/// race with any process that binds it in between.
+pub fn refusing_address() -> (tokio::net::TcpSocket, SocketAddr) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind");
+    let addr = socket.local_addr().expect("addr");
+    (socket, addr)
+}
+
+/// The waits before each retry the gateway decided on while this record is installed on the
+/// current thread (read from its "retrying" log events), in order.
+pub struct Waits {
+    log: Arc<Mutex<Vec<Duration>>>,
+    _guard: tracing::subscriber::DefaultGuard,
+}
+
+impl Waits {
+    /// Starts recording on this thread (a `#[tokio::test]` runs the gateway on it).
+    pub fn record() -> Waits {
+        use tracing_subscriber::layer::SubscriberExt;
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = tracing_subscriber::registry().with(WaitLayer(log.clone()));
+        let guard = tracing::subscriber::set_default(subscriber);
+        Waits { log, _guard: guard }
+    }
+
+    /// The waits so far.
+    pub fn decided(&self) -> Vec<Duration> {
+        self.log.lock().expect("lock").clone()
+    }
+}
+
+struct WaitLayer(Arc<Mutex<Vec<Duration>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for WaitLayer {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        struct DelayField(Option<u128>);
+        impl tracing::field::Visit for DelayField {
+            fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+                if field.name() == "delay_ms" {
+                    self.0 = Some(u128::from(value));
+                }
+            }
+            fn record_u128(&mut self, field: &tracing::field::Field, value: u128) {
+                if field.name() == "delay_ms" {
+                    self.0 = Some(value);
+                }
+            }
+            fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+        }
+        let mut delay = DelayField(None);
+        event.record(&mut delay);
+        if let Some(ms) = delay.0 {
+            let ms = u64::try_from(ms).expect("a wait in milliseconds fits in u64");
+            self.0.lock().expect("lock").push(Duration::from_millis(ms));
+        }
     }
 }
 
@@ -239,48 +318,50 @@ async fn serve(mut stream: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, responder:
             log.push(request.clone());
             log.len() - 1
         };
-        let mut reply = responder(&request, n);
-        loop {
-            match reply {
-                Reply::Delay(d, next) => {
-                    tokio::time::sleep(d).await;
-                    reply = *next;
+        match responder(&request, n) {
+            Reply::Respond {
+                status,
+                headers,
+                body,
+            } => {
+                let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+                for (n, v) in headers {
+                    head.push_str(&format!("{n}: {v}\r\n"));
                 }
-                Reply::Respond {
-                    status,
-                    headers,
-                    body,
-                } => {
-                    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
-                    for (n, v) in headers {
-                        head.push_str(&format!("{n}: {v}\r\n"));
-                    }
-                    head.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
-                    let mut out = head.into_bytes();
-                    out.extend_from_slice(&body);
-                    if stream.write_all(&out).await.is_err() {
-                        return;
-                    }
-                    break;
-                }
-                Reply::Close => return,
-                Reply::Reset => {
-                    let _ = stream.set_zero_linger();
-                    return;
-                }
-                Reply::Stall(bytes) => {
-                    let _ = stream.write_all(&bytes).await;
-                    tokio::time::sleep(Duration::from_secs(10)).await;
-                    return;
-                }
-                Reply::Raw(bytes) => {
-                    let _ = stream.write_all(&bytes).await;
-                    let _ = stream.shutdown().await;
+                head.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
+                let mut out = head.into_bytes();
+                out.extend_from_slice(&body);
+                if stream.write_all(&out).await.is_err() {
                     return;
                 }
             }
+            Reply::Close => return,
+            Reply::Reset => {
+                let _ = stream.set_zero_linger();
+                return;
+            }
+            Reply::Hang => {
+                until_closed(&mut stream).await;
+                return;
+            }
+            Reply::Stall(bytes) => {
+                let _ = stream.write_all(&bytes).await;
+                until_closed(&mut stream).await;
+                return;
+            }
+            Reply::Raw(bytes) => {
+                let _ = stream.write_all(&bytes).await;
+                let _ = stream.shutdown().await;
+                return;
+            }
         }
     }
+}
+
+/// Reads and drops whatever the client sends until it closes the connection.
+async fn until_closed(stream: &mut TcpStream) {
+    let mut sink = [0u8; 1024];
+    while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
 }
 
 fn reason(status: u16) -> &'static str {
