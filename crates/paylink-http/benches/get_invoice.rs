@@ -3,9 +3,13 @@
 //! (`http_get_invoice/http_gateway` vs `http_get_invoice/raw_reqwest`).
 //!
 //! The two are measured in pairs: every iteration of either benchmark runs one request of each
-//! kind, in alternating order, and times only its own. Load from other processes on the machine
-//! then falls on both sides alike, so their ratio holds even when absolute times wander.
+//! kind, in alternating order, and times only its own for criterion. Every pair is also kept,
+//! and the ratio of the two sides' medians over all pairs is written to
+//! `target/criterion/paylink-figures/http_get_invoice_paired.txt`: both sides of that ratio
+//! were measured in the same moments, so load from other processes on the machine falls on
+//! them alike (criterion's two estimates come from different moments of the run).
 
+use std::cell::RefCell;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -78,30 +82,55 @@ enum Side {
     Raw,
 }
 
-/// `iters` pairs of requests; the time spent in `side`'s requests only.
-async fn pairs(iters: u64, side: Side, gateway: &HttpGateway, raw: &Raw) -> Duration {
+/// `iters` pairs of requests; the time spent in `side`'s requests only. Every pair's two times
+/// (gateway, raw) are appended to `log`.
+async fn pairs(
+    iters: u64,
+    side: Side,
+    gateway: &HttpGateway,
+    raw: &Raw,
+    log: &RefCell<Vec<(Duration, Duration)>>,
+) -> Duration {
     let options = RequestOptions::default();
     let mut spent = Duration::ZERO;
     for i in 0..iters {
         let gateway_first = i % 2 == 0;
+        let mut took = [Duration::ZERO; 2];
         for turn in 0..2 {
             let run_gateway = (turn == 0) == gateway_first;
             let start = Instant::now();
             if run_gateway {
                 black_box(gateway.get_invoice(ID, &options).await.ok());
+                took[0] = start.elapsed();
             } else {
                 black_box(raw.get().await);
-            }
-            let took = start.elapsed();
-            if matches!(
-                (side, run_gateway),
-                (Side::Gateway, true) | (Side::Raw, false)
-            ) {
-                spent += took;
+                took[1] = start.elapsed();
             }
         }
+        log.borrow_mut().push((took[0], took[1]));
+        spent += match side {
+            Side::Gateway => took[0],
+            Side::Raw => took[1],
+        };
     }
     spent
+}
+
+fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort_unstable();
+    xs.get(xs.len() / 2).copied().unwrap_or_default()
+}
+
+/// Writes one line to criterion's figures directory, where `cargo xtask bench` collects it.
+fn write_figure(name: &str, line: &str) {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let dir = target.join("criterion/paylink-figures");
+    if std::fs::create_dir_all(&dir).is_ok() {
+        let _ = std::fs::write(dir.join(name), format!("{line}\n"));
+    }
+    println!("{line}");
 }
 
 fn get_invoice(c: &mut Criterion) {
@@ -141,14 +170,32 @@ fn get_invoice(c: &mut Criterion) {
     let mut group = c.benchmark_group("http_get_invoice");
     group.warm_up_time(Duration::from_secs(2));
     group.measurement_time(Duration::from_secs(8));
+    let log = RefCell::new(Vec::new());
     for (name, side) in [("http_gateway", Side::Gateway), ("raw_reqwest", Side::Raw)] {
         group.bench_function(name, |bench| {
             bench
                 .to_async(&rt)
-                .iter_custom(|iters| pairs(iters, side, &gateway, &raw))
+                .iter_custom(|iters| pairs(iters, side, &gateway, &raw, &log))
         });
     }
     group.finish();
+
+    let log = log.into_inner();
+    if !log.is_empty() {
+        let gateway_median = median(log.iter().map(|p| p.0).collect());
+        let raw_median = median(log.iter().map(|p| p.1).collect());
+        let ratio = raw_median.as_secs_f64() / gateway_median.as_secs_f64().max(f64::MIN_POSITIVE);
+        write_figure(
+            "http_get_invoice_paired.txt",
+            &format!(
+                "HttpGateway::get_invoice vs raw reqwest + serde_json, paired medians over {} \
+                 interleaved pairs: {:.1} µs vs {:.1} µs, {ratio:.2} x baseline speed",
+                log.len(),
+                gateway_median.as_secs_f64() * 1e6,
+                raw_median.as_secs_f64() * 1e6,
+            ),
+        );
+    }
 }
 
 fn main() {
