@@ -150,11 +150,11 @@ impl HttpGateway {
     }
 
     fn invoice_url(&self, id: &str) -> String {
-        format!(
-            "{}/v2/invoices/{}",
-            self.inner.base,
-            wire::encode_component(id)
-        )
+        let mut url = String::with_capacity(self.inner.base.len() + 13 + id.len());
+        url.push_str(&self.inner.base);
+        url.push_str("/v2/invoices/");
+        wire::push_component(&mut url, id);
+        url
     }
 
     fn list_url(&self, query: &ListInvoicesQuery) -> String {
@@ -218,43 +218,56 @@ impl HttpGateway {
         } else {
             None
         };
+        let failed = |error| Failed { error, retry_after };
+        let too_long = |read: &[u8]| {
+            failed(GatewayError::Decode {
+                status,
+                message: format!("the body is longer than {MAX_BODY_BYTES} bytes"),
+                body: paylink_core::gateway::body_snippet(read),
+            })
+        };
+        let cut = |read: &[u8], e: reqwest::Error| {
+            failed(if e.is_timeout() {
+                GatewayError::Timeout { request_sent: true }
+            } else {
+                wire::truncated(status, read, &e)
+            })
+        };
+        let decoded = |body: &[u8]| wire::decode(status, body, retry_after).map_err(failed);
+        // A small answer arrives in one chunk, decoded where it lies; only a longer one is
+        // gathered into a buffer.
+        let first = match response.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => return decoded(&[]),
+            Err(e) => return Err(cut(&[], e)),
+        };
+        if first.len() > MAX_BODY_BYTES {
+            return Err(too_long(&first));
+        }
+        let second = match response.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => return decoded(&first),
+            Err(e) => return Err(cut(&first, e)),
+        };
         let capacity = response
             .content_length()
             .and_then(|n| usize::try_from(n).ok())
-            .unwrap_or(4096)
+            .unwrap_or(first.len() + second.len())
             .min(MAX_BODY_BYTES);
         let mut body = Vec::with_capacity(capacity);
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if body.len() + chunk.len() > MAX_BODY_BYTES {
-                        return Err(Failed {
-                            error: GatewayError::Decode {
-                                status,
-                                message: format!("the body is longer than {MAX_BODY_BYTES} bytes"),
-                                body: paylink_core::gateway::body_snippet(&body),
-                            },
-                            retry_after,
-                        });
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(e) if e.is_timeout() => {
-                    return Err(Failed {
-                        error: GatewayError::Timeout { request_sent: true },
-                        retry_after,
-                    })
-                }
-                Err(e) => {
-                    return Err(Failed {
-                        error: wire::truncated(status, &body, &e),
-                        retry_after,
-                    })
-                }
+        body.extend_from_slice(&first);
+        let mut next = Some(second);
+        while let Some(chunk) = next {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(too_long(&body));
             }
+            body.extend_from_slice(&chunk);
+            next = match response.chunk().await {
+                Ok(next) => next,
+                Err(e) => return Err(cut(&body, e)),
+            };
         }
-        wire::decode(status, &body, retry_after).map_err(|error| Failed { error, retry_after })
+        decoded(&body)
     }
 
     /// What the policy says after a failed attempt. A 5xx or 429 whose body is not a JSON

@@ -27,7 +27,14 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// One path segment or query component, percent-encoded as `encodeURIComponent` does.
 pub fn encode_component(s: &str) -> String {
-    utf8_percent_encode(s, COMPONENT).to_string()
+    let mut out = String::with_capacity(s.len());
+    push_component(&mut out, s);
+    out
+}
+
+/// Appends `s` to `out`, percent-encoded as [`encode_component`] does.
+pub fn push_component(out: &mut String, s: &str) {
+    out.extend(utf8_percent_encode(s, COMPONENT));
 }
 
 /// The query string of a list call (without `?`): the pairs of

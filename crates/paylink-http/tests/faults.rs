@@ -483,3 +483,17 @@ async fn expiring_an_invoice_that_is_not_pending_is_not_found_at_once() {
     assert_eq!(e.kind(), "not_found");
     assert_eq!(server.attempts(), 1);
 }
+
+#[tokio::test]
+async fn a_body_that_arrives_in_many_pieces_is_read_whole() {
+    let mut invoice = invoice_json();
+    let description = "coffee ".repeat(300_000);
+    invoice["description"] = description.clone().into();
+    let server = Server::script(vec![Reply::json(200, &invoice)]).await;
+    let got = server
+        .gateway(1)
+        .get_invoice(ID, &opts())
+        .await
+        .expect("read whole");
+    assert_eq!(got.description.as_deref(), Some(description.as_str()));
+}
