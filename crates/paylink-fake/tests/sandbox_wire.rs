@@ -446,3 +446,35 @@ async fn the_router_serves_an_engine_built_by_the_caller() {
     );
     assert_eq!(engine.len(), 1, "the caller's engine holds the invoice");
 }
+
+#[tokio::test]
+async fn the_date_header_follows_the_sandbox_clock_as_xendits_follows_its_own() {
+    let (sandbox, _client) = start_default().await;
+    let answer = reqwest::Client::new()
+        .get(format!("{}/v2/invoices/missing", sandbox.url()))
+        .basic_auth(KEY, Some(""))
+        .send()
+        .await
+        .expect("the sandbox answers");
+    let date = answer
+        .headers()
+        .get(reqwest::header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    assert_eq!(date.as_deref(), Some("Thu, 02 Jan 2025 03:04:05 GMT"));
+    sandbox
+        .engine()
+        .advance(std::time::Duration::from_secs(86_400));
+    let answer = reqwest::Client::new()
+        .get(format!("{}/_sandbox/clock", sandbox.url()))
+        .send()
+        .await
+        .expect("the sandbox answers");
+    assert_eq!(
+        answer
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok()),
+        Some("Fri, 03 Jan 2025 03:04:05 GMT")
+    );
+}

@@ -274,13 +274,31 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .with_state(state)
 }
 
+/// Brings the engine's clock up to date before each request and stamps the answer's `Date`
+/// header with the engine's time, as Xendit's `Date` agrees with its `created` stamps (a client
+/// may use it to estimate the server's clock).
 async fn follow_wall_clock(
     State(state): State<Arc<SandboxState>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     state.sync_clock();
-    next.run(request).await
+    let mut response = next.run(request).await;
+    if let Some(date) = http_date(state.engine().now()) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::DATE, date);
+    }
+    response
+}
+
+/// An IMF-fixdate (`Thu, 28 Nov 2024 06:40:26 GMT`), the form of HTTP's `Date` header.
+fn http_date(t: OffsetDateTime) -> Option<axum::http::HeaderValue> {
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let text = t.to_offset(time::UtcOffset::UTC).format(&format).ok()?;
+    axum::http::HeaderValue::from_str(&text).ok()
 }
 
 async fn no_route(method: Method, uri: Uri) -> ErrorAnswer {
