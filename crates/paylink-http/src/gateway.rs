@@ -63,14 +63,13 @@ const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// [lookup margin](HttpGatewayBuilder::lookup_margin). The server's clock is known from
 ///
 /// 1. the `created` stamp of the last invoice a create of this gateway returned (the very clock
-///    the look-up compares against; it covers a server on a clock of its own, such as the
-///    sandbox's manual clock), else
+///    the look-up compares against), else
 /// 2. the `Date` header of the look-up's own answer (Xendit's clock, to the second), else
 /// 3. this machine's clock.
 ///
 /// Each estimate errs towards an earlier start, so the invoice the call made is not left out by
-/// a clock difference (against a server whose `Date` and stamps disagree, such as the sandbox,
-/// only once this gateway has created an invoice there). An older invoice with the same
+/// a clock difference (against a server whose `Date` and stamps disagree, only once this
+/// gateway has created an invoice there). An older invoice with the same
 /// `external_id`, amount and currency is left alone when it was created more than the margin
 /// before the call started; within the margin it cannot be told apart and is adopted (give
 /// each order its own `external_id`).
