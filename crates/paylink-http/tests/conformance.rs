@@ -1,14 +1,20 @@
 //! The conformance suite over HTTP: `HttpGateway` against the sandbox started in this process,
-//! directly and as `Arc<dyn Gateway>`, so the adapter is proven to behave like the fake.
+//! directly, as `Arc<dyn Gateway>`, and while the sandbox injects server errors, so the adapter
+//! is proven to behave like the fake and its retries never change a result or duplicate a create.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use paylink_core::{Gateway, Invoice, RequestOptions};
+use paylink_core::{
+    ApiError, CreateInvoiceRequest, Currency, Gateway, GatewayError, Invoice, Operation,
+    RequestOptions, RetryPolicy,
+};
 use paylink_fake::conformance::{self, Payer, PayerError};
 use paylink_fake::sandbox::{RunningSandbox, Sandbox, SandboxConfig};
 use paylink_fake::FakeGateway;
-use paylink_http::{HttpGateway, SecretKey};
+use paylink_http::{HttpGateway, HttpGatewayBuilder, SecretKey};
+use rust_decimal::Decimal;
 
 const KEY: &str = "xnd_development_conformance_s3cr3t";
 
@@ -47,9 +53,25 @@ async fn sandbox() -> RunningSandbox {
         .expect("the sandbox starts")
 }
 
+fn builder_for(sandbox: &RunningSandbox) -> HttpGatewayBuilder {
+    HttpGateway::builder(SecretKey::new(KEY)).base_url(sandbox.url())
+}
+
+/// A gateway with the default settings.
 fn gateway_for(sandbox: &RunningSandbox) -> HttpGateway {
-    HttpGateway::builder(SecretKey::new(KEY))
-        .base_url(sandbox.url())
+    builder_for(sandbox).build().expect("valid configuration")
+}
+
+/// A gateway that retries an injected fault after a few milliseconds.
+fn retrying_gateway_for(sandbox: &RunningSandbox) -> HttpGateway {
+    builder_for(sandbox)
+        .timeout(Duration::from_secs(5))
+        .retry_policy(RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+            max_elapsed: Duration::from_secs(5),
+        })
         .build()
         .expect("valid configuration")
 }
@@ -61,22 +83,81 @@ fn payer_for(sandbox: &RunningSandbox) -> SandboxPayer {
     }
 }
 
+async fn passes_the_suite(gateway: &dyn Gateway, payer: &SandboxPayer) {
+    if let Err(failures) = conformance::run_all(gateway, payer).await {
+        panic!("{failures}");
+    }
+}
+
 #[tokio::test]
 async fn the_http_gateway_passes_the_conformance_suite_against_the_sandbox() {
     let sandbox = sandbox().await;
-    let gateway = gateway_for(&sandbox);
-    let payer = payer_for(&sandbox);
-    if let Err(failures) = conformance::run_all(&gateway, &payer).await {
-        panic!("{failures}");
-    }
+    passes_the_suite(&gateway_for(&sandbox), &payer_for(&sandbox)).await;
 }
 
 #[tokio::test]
 async fn the_http_gateway_behind_a_dyn_gateway_passes_the_conformance_suite() {
     let sandbox = sandbox().await;
     let gateway: Arc<dyn Gateway> = Arc::new(gateway_for(&sandbox));
-    let payer = payer_for(&sandbox);
-    if let Err(failures) = conformance::run_all(gateway.as_ref(), &payer).await {
-        panic!("{failures}");
+    passes_the_suite(gateway.as_ref(), &payer_for(&sandbox)).await;
+}
+
+#[tokio::test]
+async fn http_gateway_passes_the_suite_while_the_sandbox_injects_server_errors() {
+    let sandbox = sandbox().await;
+    let client = reqwest::Client::new();
+    for operation in ["create", "get", "list", "expire"] {
+        let response = client
+            .post(format!("{}/_sandbox/faults", sandbox.url()))
+            .json(&serde_json::json!({
+                "operation": operation,
+                "fail_next": 1,
+                "status": 503,
+                "error_code": "SERVER_ERROR",
+                "message": "try later",
+            }))
+            .send()
+            .await
+            .expect("faults endpoint answers");
+        assert!(response.status().is_success(), "{}", response.status());
     }
+    passes_the_suite(&retrying_gateway_for(&sandbox), &payer_for(&sandbox)).await;
+    sandbox.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn sandbox_server_errors_are_retried_and_a_create_is_not_duplicated() {
+    let sandbox = sandbox().await;
+    let gateway = retrying_gateway_for(&sandbox);
+    let busy = || GatewayError::Server(ApiError::new(503, "SERVER_ERROR", "try later"));
+    let engine = sandbox.engine();
+    engine.fail_next(Operation::Create, 1, busy());
+    engine.fail_next(Operation::Get, 1, busy());
+    let request = CreateInvoiceRequest::builder("retry-1", Decimal::from(50_000), Currency::Idr)
+        .build()
+        .expect("valid request");
+    let options = RequestOptions::default();
+    let created = gateway
+        .create_invoice(&request, &options)
+        .await
+        .expect("created after the retry");
+    let read = gateway
+        .get_invoice(&created.id, &options)
+        .await
+        .expect("read after the retry");
+    assert_eq!(read, created);
+    assert_eq!(sandbox.engine().len(), 1);
+
+    // The same fault, seen by a gateway that never retries, is the 503 itself.
+    engine.fail_next(Operation::Get, 1, busy());
+    let once = builder_for(&sandbox)
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .expect("valid configuration");
+    let e = once
+        .get_invoice(&created.id, &options)
+        .await
+        .expect_err("the injected fault");
+    assert_eq!((e.kind(), e.status()), ("server", Some(503)));
+    sandbox.shutdown().await.expect("clean shutdown");
 }
