@@ -5,12 +5,12 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::{invoice_with, Recorded, Reply, Server, KEY};
+use common::{assert_transport, invoice_with, Recorded, Reply, Server};
 use paylink_core::{
     CreateInvoiceRequest, Currency, Gateway, GatewayError, Invoice, ListInvoicesQuery,
     RequestOptions,
 };
-use paylink_http::{HttpGateway, SecretKey};
+use paylink_http::HttpGateway;
 use percent_encoding::percent_decode_str;
 use rust_decimal_macros::dec;
 use serde_json::Value;
@@ -22,6 +22,16 @@ fn order(external_id: &str) -> CreateInvoiceRequest {
         .build()
         .expect("valid request")
 }
+
+/// Creates `order(external_id)` through `gateway` with the default options.
+async fn create(gateway: &HttpGateway, external_id: &str) -> Result<Invoice, GatewayError> {
+    gateway
+        .create_invoice(&order(external_id), &RequestOptions::default())
+        .await
+}
+
+const CREATE: &str = "POST /v2/invoices/";
+const LOOKUP: &str = "GET /v2/invoices";
 
 /// How the server treats the create with this number (0-based) after reading it.
 #[derive(Debug, Clone, Copy)]
@@ -38,11 +48,13 @@ enum OnCreate {
     DropWithoutStoring,
     /// Answer 429 with `Retry-After: 0` without storing.
     RateLimit,
+    /// Store it, then send the first half of the 200 answer and close the connection.
+    StoreAndCutOff,
 }
 
 /// The clocks of a mock server, as offsets from this machine's clock: the one that stamps
 /// `created` on invoices, and the one its `Date` header reads (none: no `Date` header).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Clocks {
     stamps: time::Duration,
     date: Option<time::Duration>,
@@ -82,6 +94,15 @@ fn http_date(at: OffsetDateTime) -> String {
         .expect("formattable")
 }
 
+/// What a [`Xendit`] server does besides creating: the clocks it reads, the invoices it lists
+/// whatever the filters, and the reply it gives every list instead (none: it lists).
+#[derive(Default)]
+struct Setup {
+    clocks: Clocks,
+    decoys: Vec<Value>,
+    list_reply: Option<Reply>,
+}
+
 /// A server with an invoice store: creates follow `script`; lists filter the store (plus
 /// `decoys`, which it returns unfiltered, like a server that ignores the filters).
 struct Xendit {
@@ -90,16 +111,16 @@ struct Xendit {
 }
 
 impl Xendit {
-    async fn start(script: Vec<OnCreate>, decoys: Vec<Value>, list_reply: Option<Reply>) -> Xendit {
-        Xendit::start_on(Clocks::LOCAL, script, decoys, list_reply).await
+    async fn start(script: Vec<OnCreate>) -> Xendit {
+        Xendit::start_with(script, Setup::default()).await
     }
 
-    async fn start_on(
-        clocks: Clocks,
-        script: Vec<OnCreate>,
-        decoys: Vec<Value>,
-        list_reply: Option<Reply>,
-    ) -> Xendit {
+    async fn start_with(script: Vec<OnCreate>, setup: Setup) -> Xendit {
+        let Setup {
+            clocks,
+            decoys,
+            list_reply,
+        } = setup;
         let store: Arc<Mutex<Vec<Value>>> = Arc::new(Mutex::new(Vec::new()));
         let creates = Arc::new(Mutex::new(0usize));
         let server = {
@@ -136,12 +157,14 @@ impl Xendit {
         self.store.lock().expect("lock").clone()
     }
 
-    fn calls(&self) -> Vec<String> {
-        self.server
-            .requests()
-            .into_iter()
-            .map(|r| format!("{} {}", r.method, r.path))
-            .collect()
+    /// Asserts the server holds exactly one invoice, `inv-1`, that it is the one returned, and
+    /// that the gateway made these calls.
+    fn assert_only_invoice(&self, invoice: &Invoice, calls: &[&str]) {
+        let stored = self.stored();
+        assert_eq!(stored.len(), 1, "exactly one invoice exists");
+        assert_eq!(id_of(&stored[0]), "inv-1");
+        assert_eq!(invoice.id, "inv-1");
+        assert_eq!(self.server.calls(), calls);
     }
 }
 
@@ -183,6 +206,17 @@ fn respond_to_create(
         OnCreate::RateLimit => {
             Reply::error(429, "RATE_LIMIT_EXCEEDED", "slow down").with_header("Retry-After", "0")
         }
+        OnCreate::StoreAndCutOff => {
+            let json = serde_json::to_string(&store_it()).expect("JSON");
+            let cut = &json[..json.len() / 2];
+            Reply::Raw(
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{cut}",
+                    json.len()
+                )
+                .into_bytes(),
+            )
+        }
     }
 }
 
@@ -215,94 +249,52 @@ fn id_of(v: &Value) -> &str {
     v["id"].as_str().expect("id")
 }
 
+/// Now on this machine's clock, as Xendit writes timestamps.
+fn now_stamp() -> String {
+    Clocks::LOCAL.stamp_now()
+}
+
 #[tokio::test]
 async fn an_invoice_stored_before_the_connection_dropped_is_returned_and_not_created_twice() {
-    let x = Xendit::start(
-        vec![OnCreate::StoreAndDrop, OnCreate::StoreAndAnswer],
-        vec![],
-        None,
-    )
-    .await;
-    let invoice = x
-        .server
-        .gateway(4)
-        .create_invoice(&order("order-1"), &RequestOptions::default())
+    let x = Xendit::start(vec![OnCreate::StoreAndDrop, OnCreate::StoreAndAnswer]).await;
+    let invoice = create(&x.server.gateway(4), "order-1")
         .await
         .expect("the lookup finds the stored invoice");
-    let stored = x.stored();
-    assert_eq!(stored.len(), 1, "exactly one invoice exists");
-    assert_eq!(invoice.id, id_of(&stored[0]));
-    assert_eq!(x.calls(), vec!["POST /v2/invoices/", "GET /v2/invoices"]);
-    let lookup = &x.server.requests()[1];
+    x.assert_only_invoice(&invoice, &[CREATE, LOOKUP]);
+    let requests = x.server.requests();
+    let lookup = &requests[1];
     let query = lookup.query.as_deref().expect("a filtered list");
     assert_eq!(query, "external_id=order-1&statuses=PENDING&limit=100");
     assert_eq!(
         lookup.header("authorization"),
-        x.server.requests()[0].header("authorization")
+        requests[0].header("authorization")
     );
 }
 
 #[tokio::test]
 async fn a_create_that_timed_out_after_storing_is_found_by_the_lookup() {
-    let x = Xendit::start(
-        vec![OnCreate::StoreAndHang, OnCreate::StoreAndAnswer],
-        vec![],
-        None,
-    )
-    .await;
-    let invoice = x
-        .server
-        .gateway_timing_out_after(4, common::SHORT_TIMEOUT)
-        .create_invoice(&order("order-2"), &RequestOptions::default())
-        .await
-        .expect("found");
-    assert_eq!(x.stored().len(), 1);
-    assert_eq!(invoice.id, "inv-1");
-    assert_eq!(x.calls(), vec!["POST /v2/invoices/", "GET /v2/invoices"]);
+    let x = Xendit::start(vec![OnCreate::StoreAndHang, OnCreate::StoreAndAnswer]).await;
+    let gateway = x.server.gateway_timing_out_after(4, common::SHORT_TIMEOUT);
+    let invoice = create(&gateway, "order-2").await.expect("found");
+    x.assert_only_invoice(&invoice, &[CREATE, LOOKUP]);
 }
 
 #[tokio::test]
 async fn a_create_answered_with_a_5xx_after_storing_is_found_by_the_lookup() {
-    let x = Xendit::start(
-        vec![OnCreate::StoreAnd500, OnCreate::StoreAndAnswer],
-        vec![],
-        None,
-    )
-    .await;
-    let invoice = x
-        .server
-        .gateway(4)
-        .create_invoice(&order("order-3"), &RequestOptions::default())
+    let x = Xendit::start(vec![OnCreate::StoreAnd500, OnCreate::StoreAndAnswer]).await;
+    let invoice = create(&x.server.gateway(4), "order-3")
         .await
         .expect("found");
-    assert_eq!(x.stored().len(), 1);
-    assert_eq!(invoice.id, "inv-1");
+    x.assert_only_invoice(&invoice, &[CREATE, LOOKUP]);
 }
 
 #[tokio::test]
 async fn a_create_lost_before_storing_is_sent_again_after_an_empty_lookup() {
-    let x = Xendit::start(
-        vec![OnCreate::DropWithoutStoring, OnCreate::StoreAndAnswer],
-        vec![],
-        None,
-    )
-    .await;
-    let invoice = x
-        .server
-        .gateway(4)
-        .create_invoice(&order("order-4"), &RequestOptions::default())
+    let x = Xendit::start(vec![OnCreate::DropWithoutStoring, OnCreate::StoreAndAnswer]).await;
+    let invoice = create(&x.server.gateway(4), "order-4")
         .await
         .expect("created on the second attempt");
-    assert_eq!(x.stored().len(), 1);
-    assert_eq!(invoice.id, "inv-1");
-    assert_eq!(
-        x.calls(),
-        vec![
-            "POST /v2/invoices/",
-            "GET /v2/invoices",
-            "POST /v2/invoices/"
-        ]
-    );
+    x.assert_only_invoice(&invoice, &[CREATE, LOOKUP, CREATE]);
     let requests = x.server.requests();
     assert_eq!(
         requests[0].body, requests[2].body,
@@ -325,69 +317,49 @@ async fn invoices_with_the_same_external_id_but_another_amount_or_status_or_from
         invoice_with("other-order", "order-6", 50000, "PENDING", &now_stamp()),
         invoice_with("already-paid", "order-5", 50000, "PAID", &now_stamp()),
     ];
-    let x = Xendit::start(
+    let x = Xendit::start_with(
         vec![OnCreate::DropWithoutStoring, OnCreate::StoreAndAnswer],
-        decoys,
-        None,
+        Setup {
+            decoys,
+            ..Setup::default()
+        },
     )
     .await;
-    let invoice = x
-        .server
-        .gateway(4)
-        .create_invoice(&order("order-5"), &RequestOptions::default())
+    let invoice = create(&x.server.gateway(4), "order-5")
         .await
         .expect("created again");
-    assert_eq!(invoice.id, "inv-1");
-    assert_eq!(x.stored().len(), 1);
+    x.assert_only_invoice(&invoice, &[CREATE, LOOKUP, CREATE]);
 }
 
 #[tokio::test]
 async fn when_the_lookup_fails_the_ambiguous_error_is_returned_and_nothing_is_sent_again() {
-    let x = Xendit::start(
+    let x = Xendit::start_with(
         vec![OnCreate::StoreAndDrop],
-        vec![],
-        Some(Reply::error(
-            401,
-            "INVALID_API_KEY",
-            "Your API key is invalid",
-        )),
+        Setup {
+            list_reply: Some(Reply::error(
+                401,
+                "INVALID_API_KEY",
+                "Your API key is invalid",
+            )),
+            ..Setup::default()
+        },
     )
     .await;
-    let e = x
-        .server
-        .gateway(4)
-        .create_invoice(&order("order-7"), &RequestOptions::default())
+    let e = create(&x.server.gateway(4), "order-7")
         .await
         .expect_err("cannot tell");
-    assert!(
-        matches!(
-            e,
-            GatewayError::Transport {
-                request_sent: true,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_transport(&e, true);
     assert_eq!(x.stored().len(), 1);
-    assert_eq!(x.calls(), vec!["POST /v2/invoices/", "GET /v2/invoices"]);
+    assert_eq!(x.server.calls(), [CREATE, LOOKUP]);
 }
 
 #[tokio::test]
 async fn a_rate_limited_create_is_sent_again_without_a_lookup() {
-    let x = Xendit::start(
-        vec![OnCreate::RateLimit, OnCreate::StoreAndAnswer],
-        vec![],
-        None,
-    )
-    .await;
-    x.server
-        .gateway(4)
-        .create_invoice(&order("order-8"), &RequestOptions::default())
+    let x = Xendit::start(vec![OnCreate::RateLimit, OnCreate::StoreAndAnswer]).await;
+    let invoice = create(&x.server.gateway(4), "order-8")
         .await
         .expect("created after the wait");
-    assert_eq!(x.stored().len(), 1);
-    assert_eq!(x.calls(), vec!["POST /v2/invoices/", "POST /v2/invoices/"]);
+    x.assert_only_invoice(&invoice, &[CREATE, CREATE]);
 }
 
 #[tokio::test]
@@ -398,9 +370,7 @@ async fn a_refused_create_is_not_sent_again() {
         "amount below Rp10000",
     )])
     .await;
-    let e = server
-        .gateway(4)
-        .create_invoice(&order("order-9"), &RequestOptions::default())
+    let e = create(&server.gateway(4), "order-9")
         .await
         .expect_err("refused");
     assert_eq!(e.error_code(), Some("MINIMAL_TRANSFER_AMOUNT_ERROR"));
@@ -410,40 +380,21 @@ async fn a_refused_create_is_not_sent_again() {
 #[tokio::test]
 async fn a_create_that_is_always_lost_ends_with_the_ambiguous_error_after_looking_each_time_and_once_more(
 ) {
-    let x = Xendit::start(vec![OnCreate::DropWithoutStoring], vec![], None).await;
-    let e = x
-        .server
-        .gateway(3)
-        .create_invoice(&order("order-10"), &RequestOptions::default())
+    let x = Xendit::start(vec![OnCreate::DropWithoutStoring]).await;
+    let e = create(&x.server.gateway(3), "order-10")
         .await
         .expect_err("never answered");
-    assert!(
-        matches!(
-            e,
-            GatewayError::Transport {
-                request_sent: true,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_transport(&e, true);
     assert_eq!(x.stored().len(), 0);
     assert_eq!(
-        x.calls(),
-        vec![
-            "POST /v2/invoices/",
-            "GET /v2/invoices",
-            "POST /v2/invoices/",
-            "GET /v2/invoices",
-            "POST /v2/invoices/",
-            "GET /v2/invoices",
-        ]
+        x.server.calls(),
+        [CREATE, LOOKUP, CREATE, LOOKUP, CREATE, LOOKUP]
     );
 }
 
 #[tokio::test]
 async fn the_lookup_acts_for_the_same_sub_account() {
-    let x = Xendit::start(vec![OnCreate::StoreAndDrop], vec![], None).await;
+    let x = Xendit::start(vec![OnCreate::StoreAndDrop]).await;
     x.server
         .gateway(4)
         .create_invoice(&order("order-11"), &RequestOptions::for_user("sub-9"))
@@ -462,117 +413,52 @@ async fn the_lookup_acts_for_the_same_sub_account() {
 
 #[tokio::test]
 async fn a_create_that_could_not_connect_is_a_transport_error_before_sending() {
-    let (_bound, addr) = common::refusing_address();
-    let gw = HttpGateway::builder(SecretKey::new(KEY))
-        .base_url(format!("http://{addr}"))
-        .retry_policy(common::fast_policy(2))
-        .build()
-        .expect("valid");
-    let e = gw
-        .create_invoice(&order("order-12"), &RequestOptions::default())
-        .await
-        .expect_err("refused");
-    assert!(
-        matches!(
-            e,
-            GatewayError::Transport {
-                request_sent: false,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    let (_bound, gateway) = common::refusing_gateway(2);
+    let e = create(&gateway, "order-12").await.expect_err("refused");
+    assert_transport(&e, false);
 }
 
 #[tokio::test]
 async fn a_create_whose_200_answer_was_cut_off_is_read_back_and_not_sent_again() {
-    let store: Arc<Mutex<Vec<Value>>> = Arc::new(Mutex::new(Vec::new()));
-    let server = {
-        let store = store.clone();
-        Server::start(move |r, _| {
-            if r.method == "POST" {
-                let invoice = respond_to_create_stored(r, &store);
-                let json = serde_json::to_string(&invoice).expect("JSON");
-                let cut = &json[..json.len() / 2];
-                Reply::Raw(
-                    format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{cut}",
-                        json.len()
-                    )
-                    .into_bytes(),
-                )
-            } else {
-                Reply::json(200, &Value::Array(list(r, &store.lock().expect("lock"))))
-            }
-        })
-        .await
-    };
-    let invoice = server
-        .gateway(4)
-        .create_invoice(&order("order-13"), &RequestOptions::default())
+    let x = Xendit::start(vec![OnCreate::StoreAndCutOff]).await;
+    let invoice = create(&x.server.gateway(4), "order-13")
         .await
         .expect("read back");
-    assert_eq!(invoice.id, "inv-1");
-    assert_eq!(store.lock().expect("lock").len(), 1);
-    let calls: Vec<String> = server
-        .requests()
-        .into_iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
-    assert_eq!(calls, vec!["POST /v2/invoices/", "GET /v2/invoices"]);
-}
-
-fn respond_to_create_stored(r: &Recorded, store: &Mutex<Vec<Value>>) -> Value {
-    match respond_to_create(r, OnCreate::StoreAndAnswer, store, &Clocks::LOCAL) {
-        Reply::Respond { body, .. } => serde_json::from_slice(&body).expect("stored invoice"),
-        other => panic!("expected an answer, got {other:?}"),
-    }
-}
-
-/// Now on this machine's clock, as Xendit writes timestamps.
-fn now_stamp() -> String {
-    Clocks::LOCAL.stamp_now()
+    x.assert_only_invoice(&invoice, &[CREATE, LOOKUP]);
 }
 
 #[tokio::test]
 async fn a_server_two_years_behind_that_stored_then_dropped_a_create_still_has_exactly_one_invoice()
 {
-    let x = Xendit::start_on(
-        Clocks::off_by(-TWO_YEARS),
+    let x = Xendit::start_with(
         vec![OnCreate::StoreAndDrop, OnCreate::StoreAndAnswer],
-        vec![],
-        None,
+        Setup {
+            clocks: Clocks::off_by(-TWO_YEARS),
+            ..Setup::default()
+        },
     )
     .await;
-    let invoice = x
-        .server
-        .gateway(4)
-        .create_invoice(&order("order-20"), &RequestOptions::default())
+    let invoice = create(&x.server.gateway(4), "order-20")
         .await
         .expect("the lookup finds the stored invoice");
-    assert_eq!(x.stored().len(), 1, "exactly one invoice exists");
-    assert_eq!(invoice.id, "inv-1");
-    assert_eq!(x.calls(), vec!["POST /v2/invoices/", "GET /v2/invoices"]);
+    x.assert_only_invoice(&invoice, &[CREATE, LOOKUP]);
 }
 
 #[tokio::test]
 async fn a_server_two_years_ahead_that_stored_then_dropped_a_create_still_has_exactly_one_invoice()
 {
-    let x = Xendit::start_on(
-        Clocks::off_by(TWO_YEARS),
+    let x = Xendit::start_with(
         vec![OnCreate::StoreAnd500, OnCreate::StoreAndAnswer],
-        vec![],
-        None,
+        Setup {
+            clocks: Clocks::off_by(TWO_YEARS),
+            ..Setup::default()
+        },
     )
     .await;
-    let invoice = x
-        .server
-        .gateway(4)
-        .create_invoice(&order("order-21"), &RequestOptions::default())
+    let invoice = create(&x.server.gateway(4), "order-21")
         .await
         .expect("the lookup finds the stored invoice");
-    assert_eq!(x.stored().len(), 1, "exactly one invoice exists");
-    assert_eq!(invoice.id, "inv-1");
+    x.assert_only_invoice(&invoice, &[CREATE, LOOKUP]);
 }
 
 #[tokio::test]
@@ -587,28 +473,20 @@ async fn an_older_invoice_of_the_same_order_on_a_server_two_years_behind_is_not_
         "PENDING",
         &ten_minutes_before,
     )];
-    let x = Xendit::start_on(
-        Clocks::off_by(-TWO_YEARS),
+    let x = Xendit::start_with(
         vec![OnCreate::DropWithoutStoring, OnCreate::StoreAndAnswer],
-        decoys,
-        None,
+        Setup {
+            clocks: Clocks::off_by(-TWO_YEARS),
+            decoys,
+            ..Setup::default()
+        },
     )
     .await;
-    let invoice = x
-        .server
-        .gateway(4)
-        .create_invoice(&order("order-22"), &RequestOptions::default())
+    let invoice = create(&x.server.gateway(4), "order-22")
         .await
         .expect("created again");
     assert_eq!(invoice.id, "inv-1", "the older invoice is not taken");
-    assert_eq!(
-        x.calls(),
-        vec![
-            "POST /v2/invoices/",
-            "GET /v2/invoices",
-            "POST /v2/invoices/"
-        ]
-    );
+    x.assert_only_invoice(&invoice, &[CREATE, LOOKUP, CREATE]);
 }
 
 #[tokio::test]
@@ -619,23 +497,21 @@ async fn a_server_on_a_clock_of_its_own_is_read_from_the_stamp_of_an_earlier_cre
         stamps: -TWO_YEARS,
         date: Some(time::Duration::ZERO),
     };
-    let x = Xendit::start_on(
-        clocks,
+    let x = Xendit::start_with(
         vec![
             OnCreate::StoreAndAnswer,
             OnCreate::StoreAndDrop,
             OnCreate::StoreAndAnswer,
         ],
-        vec![],
-        None,
+        Setup {
+            clocks,
+            ..Setup::default()
+        },
     )
     .await;
     let gw = x.server.gateway(4);
-    gw.create_invoice(&order("order-23"), &RequestOptions::default())
-        .await
-        .expect("created");
-    let invoice = gw
-        .create_invoice(&order("order-24"), &RequestOptions::default())
+    create(&gw, "order-23").await.expect("created");
+    let invoice = create(&gw, "order-24")
         .await
         .expect("the lookup finds the stored invoice");
     assert_eq!(invoice.id, "inv-2");
@@ -644,16 +520,11 @@ async fn a_server_on_a_clock_of_its_own_is_read_from_the_stamp_of_an_earlier_cre
 
 #[tokio::test]
 async fn when_the_last_attempt_stored_the_invoice_it_is_looked_up_before_giving_up() {
-    let x = Xendit::start(vec![OnCreate::StoreAndDrop], vec![], None).await;
-    let invoice = x
-        .server
-        .gateway(1)
-        .create_invoice(&order("order-25"), &RequestOptions::default())
+    let x = Xendit::start(vec![OnCreate::StoreAndDrop]).await;
+    let invoice = create(&x.server.gateway(1), "order-25")
         .await
         .expect("the final lookup finds the stored invoice");
-    assert_eq!(invoice.id, "inv-1");
-    assert_eq!(x.stored().len(), 1);
-    assert_eq!(x.calls(), vec!["POST /v2/invoices/", "GET /v2/invoices"]);
+    x.assert_only_invoice(&invoice, &[CREATE, LOOKUP]);
 }
 
 #[tokio::test]
@@ -664,9 +535,7 @@ async fn a_create_refused_with_a_4xx_is_not_looked_up() {
         "amount is required",
     )])
     .await;
-    server
-        .gateway(1)
-        .create_invoice(&order("order-26"), &RequestOptions::default())
+    create(&server.gateway(1), "order-26")
         .await
         .expect_err("refused");
     assert_eq!(server.attempts(), 1);

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use paylink_core::RetryPolicy;
+use paylink_core::{GatewayError, RetryPolicy};
 use paylink_http::{HttpGateway, SecretKey};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -207,6 +207,14 @@ impl Server {
         self.requests.lock().expect("lock").len()
     }
 
+    /// Every request received so far as `"<method> <path>"`.
+    pub fn calls(&self) -> Vec<String> {
+        self.requests()
+            .into_iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect()
+    }
+
     /// How many connections were opened.
     pub fn connections(&self) -> usize {
         self.connections.load(Ordering::SeqCst)
@@ -251,6 +259,26 @@ pub fn refusing_address() -> (tokio::net::TcpSocket, SocketAddr) {
         .expect("bind");
     let addr = socket.local_addr().expect("addr");
     (socket, addr)
+}
+
+/// A gateway of `max_attempts` pointed at a [`refusing_address`], and the socket that keeps
+/// the address refusing for as long as it lives.
+pub fn refusing_gateway(max_attempts: u32) -> (tokio::net::TcpSocket, HttpGateway) {
+    let (socket, addr) = refusing_address();
+    let gateway = HttpGateway::builder(SecretKey::new(KEY))
+        .base_url(format!("http://{addr}"))
+        .retry_policy(fast_policy(max_attempts))
+        .build()
+        .expect("valid configuration");
+    (socket, gateway)
+}
+
+/// Asserts `e` is a transport error, sent or not as `request_sent` says.
+pub fn assert_transport(e: &GatewayError, request_sent: bool) {
+    assert!(
+        matches!(e, GatewayError::Transport { request_sent: sent, .. } if *sent == request_sent),
+        "expected a transport error with request_sent: {request_sent}, got {e:?}"
+    );
 }
 
 /// The waits before each retry the gateway decided on while this record is installed on the
