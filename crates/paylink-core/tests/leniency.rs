@@ -2,22 +2,16 @@
 //! arrays read as empty, open-ended codes keep values paylink does not know, and a new status
 //! never makes parsing fail.
 
-use std::path::Path;
+mod support;
 
 use paylink_core::{
     parse_callback, reconcile, BankCode, ChannelCode, ClientType, DirectDebitType, EventKind,
-    EwalletType, Invoice, InvoiceStatus, LinkState, ListInvoicesQuery, NotificationChannel,
-    PaylaterType, PaymentMethod, QrCodeType, Reconciled, RetailOutletName,
+    EwalletType, Invoice, InvoiceEvent, InvoiceStatus, LinkState, ListInvoicesQuery,
+    NotificationChannel, PaylaterType, PaymentMethod, QrCodeType, Reconciled, RetailOutletName,
 };
+use serde::Serialize;
 use serde_json::{json, Value};
-
-fn fixture(rel: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(rel);
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    serde_json::from_slice(&bytes).expect("fixtures are JSON")
-}
+use support::fixture;
 
 /// JSON from its text, so numbers keep the digits written (no float literal in between).
 fn text(json: &str) -> Value {
@@ -30,6 +24,65 @@ fn invoice_json() -> Value {
 
 fn parse(v: &Value) -> Invoice {
     serde_json::from_value(v.clone()).expect("the invoice parses")
+}
+
+fn parse_event(v: &Value) -> InvoiceEvent {
+    parse_callback(&serde_json::to_vec(v).expect("serializes")).expect("the callback parses")
+}
+
+fn written(value: &impl Serialize) -> Value {
+    serde_json::to_value(value).expect("serializes")
+}
+
+/// The invoice fields that are arrays Xendit may leave out or send as `null`.
+const OPTIONAL_ARRAYS: [&str; 8] = [
+    "available_banks",
+    "available_retail_outlets",
+    "available_ewallets",
+    "available_qr_codes",
+    "available_direct_debits",
+    "available_paylaters",
+    "items",
+    "fees",
+];
+
+fn assert_optional_arrays_empty(invoice: &Invoice) {
+    let lengths = [
+        invoice.available_banks.len(),
+        invoice.available_retail_outlets.len(),
+        invoice.available_ewallets.len(),
+        invoice.available_qr_codes.len(),
+        invoice.available_direct_debits.len(),
+        invoice.available_paylaters.len(),
+        invoice.items.len(),
+        invoice.fees.len(),
+    ];
+    for (key, len) in OPTIONAL_ARRAYS.iter().zip(lengths) {
+        assert_eq!(len, 0, "{key} reads as empty");
+    }
+}
+
+/// Asserts that `$value` was kept as `$ty::Unknown($code)`, not mapped to a known value.
+macro_rules! assert_unknown {
+    ($value:expr, $ty:ident, $code:literal) => {
+        assert_eq!($value, $ty::Unknown($code.into()), stringify!($value))
+    };
+}
+
+/// Asserts that every `KNOWN` value of each open enum reads back as known.
+macro_rules! assert_known_values_read_as_known {
+    ($($ty:ident),+ $(,)?) => {
+        $(
+            for value in $ty::KNOWN {
+                assert!(
+                    $ty::from(value.as_str()).is_known(),
+                    "{} {}",
+                    stringify!($ty),
+                    value.as_str()
+                );
+            }
+        )+
+    };
 }
 
 #[test]
@@ -48,7 +101,7 @@ fn unknown_fields_of_an_invoice_survive_parse_then_serialize() {
     let customer = invoice.customer.as_ref().expect("customer");
     assert_eq!(customer.extra["loyalty"], json!({"tier": 3}));
 
-    let back = serde_json::to_value(&invoice).expect("serializes");
+    let back = written(&invoice);
     assert_eq!(back, v, "every unknown field is written back as it came");
     assert_eq!(
         back["future_field"]["nested"][1].to_string(),
@@ -61,63 +114,31 @@ fn unknown_fields_of_an_invoice_survive_parse_then_serialize() {
 fn unknown_fields_of_a_callback_survive_parse_then_serialize() {
     let mut v = fixture("webhook/paid_ewallet_dana.json");
     v["new_settlement_info"] = text(r#"{"batch": "B-1", "fee": 1234.50}"#);
-    let event = parse_callback(&serde_json::to_vec(&v).expect("serializes")).expect("parses");
+    let event = parse_event(&v);
     assert_eq!(
         event.callback.extra["new_settlement_info"],
         v["new_settlement_info"]
     );
-    assert_eq!(
-        serde_json::to_value(&event.callback).expect("serializes"),
-        v
-    );
+    assert_eq!(written(&event.callback), v);
 }
 
 #[test]
 fn missing_optional_arrays_read_as_empty() {
     let mut v = invoice_json();
     let obj = v.as_object_mut().expect("an object");
-    for key in [
-        "available_banks",
-        "available_retail_outlets",
-        "available_ewallets",
-        "available_qr_codes",
-        "available_direct_debits",
-        "available_paylaters",
-        "items",
-        "fees",
-    ] {
+    for key in OPTIONAL_ARRAYS {
         obj.remove(key);
     }
-    let invoice = parse(&v);
-    assert!(invoice.available_banks.is_empty());
-    assert!(invoice.available_retail_outlets.is_empty());
-    assert!(invoice.available_ewallets.is_empty());
-    assert!(invoice.available_qr_codes.is_empty());
-    assert!(invoice.available_direct_debits.is_empty());
-    assert!(invoice.available_paylaters.is_empty());
-    assert!(invoice.items.is_empty());
-    assert!(invoice.fees.is_empty());
+    assert_optional_arrays_empty(&parse(&v));
 }
 
 #[test]
 fn null_optional_arrays_read_as_empty() {
     let mut v = invoice_json();
-    for key in [
-        "available_banks",
-        "available_retail_outlets",
-        "available_ewallets",
-        "available_qr_codes",
-        "available_direct_debits",
-        "available_paylaters",
-        "items",
-        "fees",
-    ] {
+    for key in OPTIONAL_ARRAYS {
         v[key] = Value::Null;
     }
-    let invoice = parse(&v);
-    assert!(invoice.available_banks.is_empty());
-    assert!(invoice.available_paylaters.is_empty());
-    assert!(invoice.items.is_empty() && invoice.fees.is_empty());
+    assert_optional_arrays_empty(&parse(&v));
 }
 
 #[test]
@@ -127,14 +148,11 @@ fn missing_optional_fields_of_a_callback_read_as_absent() {
         "merchant_name": "m", "amount": 10000, "currency": "IDR",
         "created": "2020-01-13T02:32:49.827Z", "updated": "2020-01-13T02:32:49.827Z"
     });
-    let event = parse_callback(&serde_json::to_vec(&v).expect("serializes")).expect("parses");
+    let event = parse_event(&v);
     assert_eq!(event.kind, EventKind::Expired);
     assert_eq!(event.callback.items, None);
     assert_eq!(event.callback.paid_at, None);
-    assert_eq!(
-        serde_json::to_value(&event.callback).expect("serializes"),
-        v
-    );
+    assert_eq!(written(&event.callback), v);
 }
 
 #[test]
@@ -154,34 +172,22 @@ fn unknown_values_of_every_open_enum_are_kept_and_written_back() {
     v["ewallet_type"] = json!("NEWPAY");
 
     let invoice = parse(&v);
-    assert_eq!(
-        invoice.status,
-        InvoiceStatus::Unknown("PARTIALLY_PAID".into())
+    assert_unknown!(invoice.status, InvoiceStatus, "PARTIALLY_PAID");
+    assert_unknown!(invoice.available_banks[0].bank_code, BankCode, "NEWBANK");
+    let outlet = &invoice.available_retail_outlets[0];
+    assert_unknown!(outlet.retail_outlet_name, RetailOutletName, "NEWMART");
+    let ewallet = &invoice.available_ewallets[0];
+    assert_unknown!(ewallet.ewallet_type, EwalletType, "NEWPAY");
+    let qr_code = &invoice.available_qr_codes[0];
+    assert_unknown!(qr_code.qr_code_type, QrCodeType, "NEWQR");
+    let direct_debit = &invoice.available_direct_debits[0];
+    assert_unknown!(
+        direct_debit.direct_debit_type,
+        DirectDebitType,
+        "DD_NEWBANK"
     );
-    assert_eq!(
-        invoice.available_banks[0].bank_code,
-        BankCode::Unknown("NEWBANK".into())
-    );
-    assert_eq!(
-        invoice.available_retail_outlets[0].retail_outlet_name,
-        RetailOutletName::Unknown("NEWMART".into())
-    );
-    assert_eq!(
-        invoice.available_ewallets[0].ewallet_type,
-        EwalletType::Unknown("NEWPAY".into())
-    );
-    assert_eq!(
-        invoice.available_qr_codes[0].qr_code_type,
-        QrCodeType::Unknown("NEWQR".into())
-    );
-    assert_eq!(
-        invoice.available_direct_debits[0].direct_debit_type,
-        DirectDebitType::Unknown("DD_NEWBANK".into())
-    );
-    assert_eq!(
-        invoice.available_paylaters[0].paylater_type,
-        PaylaterType::Unknown("NEWLATER".into())
-    );
+    let paylater = &invoice.available_paylaters[0];
+    assert_unknown!(paylater.paylater_type, PaylaterType, "NEWLATER");
     let paid_channels = invoice
         .customer_notification_preference
         .as_ref()
@@ -206,7 +212,7 @@ fn unknown_values_of_every_open_enum_are_kept_and_written_back() {
         Some(EwalletType::Unknown("NEWPAY".into()))
     );
 
-    assert_eq!(serde_json::to_value(&invoice).expect("serializes"), v);
+    assert_eq!(written(&invoice), v);
 }
 
 #[test]
@@ -234,36 +240,18 @@ fn an_unknown_client_type_in_a_list_query_is_kept_and_written_back() {
 
 #[test]
 fn a_known_value_is_never_read_as_unknown() {
-    assert!(InvoiceStatus::KNOWN
-        .iter()
-        .all(|s| InvoiceStatus::from(s.as_str()).is_known()));
-    assert!(BankCode::KNOWN
-        .iter()
-        .all(|s| BankCode::from(s.as_str()).is_known()));
-    assert!(EwalletType::KNOWN
-        .iter()
-        .all(|s| EwalletType::from(s.as_str()).is_known()));
-    assert!(RetailOutletName::KNOWN
-        .iter()
-        .all(|s| RetailOutletName::from(s.as_str()).is_known()));
-    assert!(QrCodeType::KNOWN
-        .iter()
-        .all(|s| QrCodeType::from(s.as_str()).is_known()));
-    assert!(DirectDebitType::KNOWN
-        .iter()
-        .all(|s| DirectDebitType::from(s.as_str()).is_known()));
-    assert!(PaylaterType::KNOWN
-        .iter()
-        .all(|s| PaylaterType::from(s.as_str()).is_known()));
-    assert!(PaymentMethod::KNOWN
-        .iter()
-        .all(|s| PaymentMethod::from(s.as_str()).is_known()));
-    assert!(ClientType::KNOWN
-        .iter()
-        .all(|s| ClientType::from(s.as_str()).is_known()));
-    assert!(NotificationChannel::KNOWN
-        .iter()
-        .all(|s| NotificationChannel::from(s.as_str()).is_known()));
+    assert_known_values_read_as_known!(
+        InvoiceStatus,
+        BankCode,
+        EwalletType,
+        RetailOutletName,
+        QrCodeType,
+        DirectDebitType,
+        PaylaterType,
+        PaymentMethod,
+        ClientType,
+        NotificationChannel,
+    );
     // Codes are case-sensitive on the wire: a lower-case status is a different, unknown value.
     assert!(!InvoiceStatus::from("paid").is_known());
 }
@@ -278,8 +266,7 @@ fn an_unknown_status_parses_everywhere_and_changes_nothing() {
 
     let mut body = fixture("webhook/expired.json");
     body["status"] = json!("PARTIALLY_PAID");
-    let event = parse_callback(&serde_json::to_vec(&body).expect("serializes"))
-        .expect("a callback with a new status parses");
+    let event = parse_event(&body);
     assert_eq!(
         event.kind,
         EventKind::Other(InvoiceStatus::Unknown("PARTIALLY_PAID".into()))

@@ -1,7 +1,8 @@
 //! Nothing panics on outside input: arbitrary bytes, arbitrary JSON, and fixtures with one
 //! field replaced by arbitrary JSON, fed to every parser that reads from the outside.
 
-use std::path::Path;
+mod support;
+
 use std::time::Duration;
 
 use paylink_core::{
@@ -10,6 +11,7 @@ use paylink_core::{
 };
 use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
+use support::fixture;
 
 /// Field names of the payloads, so generated objects often hit real fields.
 const NAMES: &[&str] = &[
@@ -50,14 +52,6 @@ const NAMES: &[&str] = &[
     "message",
     "errors",
 ];
-
-fn fixture(rel: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(rel);
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    serde_json::from_slice(&bytes).expect("fixtures are JSON")
-}
 
 fn arb_number() -> impl Strategy<Value = Value> {
     prop_oneof![

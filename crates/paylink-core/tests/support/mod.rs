@@ -1,0 +1,19 @@
+//! Fixture loading shared by the integration tests: the spec's example payloads copied into
+//! `tests/data/`.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+/// The bytes of the fixture at `rel` below `tests/data/`.
+pub fn data(rel: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// The fixture at `rel` below `tests/data/`, as JSON.
+pub fn fixture(rel: &str) -> Value {
+    serde_json::from_slice(&data(rel)).unwrap_or_else(|e| panic!("{rel} is JSON: {e}"))
+}
