@@ -352,64 +352,45 @@ pub fn arb_valid_fields(currency: Currency) -> impl Strategy<Value = CreateInvoi
         ]),
         option::of(any::<bool>()),
     );
-    (head, middle, tail).prop_map(
-        move |(
-            (
-                external_id,
-                amount,
-                currency_field,
-                payer_email,
-                description,
-                invoice_duration,
-                callback_virtual_account_id,
-                should_send_email,
-                customer,
-                customer_notification_preference,
-            ),
-            (
-                success_redirect_url,
-                failure_redirect_url,
-                payment_methods,
-                mid_label,
-                should_authenticate_credit_card,
-                reminder,
-                locale,
-            ),
-            (items, fees, channel_properties, metadata, fixed_va),
-        )| {
-            // Without `currency` Xendit uses IDR, so only an IDR amount may leave it out.
-            let currency_field = if currency == Currency::Idr {
-                currency_field
-            } else {
-                Some(currency)
-            };
-            CreateInvoiceFields {
-                external_id,
-                amount,
-                currency: currency_field,
-                payer_email,
-                description,
-                invoice_duration,
-                callback_virtual_account_id,
-                should_send_email,
-                customer,
-                customer_notification_preference,
-                success_redirect_url,
-                failure_redirect_url,
-                payment_methods,
-                mid_label,
-                should_authenticate_credit_card,
-                reminder_time: reminder.as_ref().map(|(t, _)| *t),
-                reminder_time_unit: reminder.and_then(|(_, u)| u),
-                locale,
-                items,
-                fees,
-                channel_properties,
-                metadata,
-                fixed_va,
-            }
-        },
-    )
+    (head, middle, tail).prop_map(move |(head, middle, tail)| {
+        let mut f = CreateInvoiceFields::new(String::new(), Decimal::ZERO);
+        let reminder: Option<(u32, Option<String>)>;
+        (
+            f.external_id,
+            f.amount,
+            f.currency,
+            f.payer_email,
+            f.description,
+            f.invoice_duration,
+            f.callback_virtual_account_id,
+            f.should_send_email,
+            f.customer,
+            f.customer_notification_preference,
+        ) = head;
+        (
+            f.success_redirect_url,
+            f.failure_redirect_url,
+            f.payment_methods,
+            f.mid_label,
+            f.should_authenticate_credit_card,
+            reminder,
+            f.locale,
+        ) = middle;
+        (
+            f.items,
+            f.fees,
+            f.channel_properties,
+            f.metadata,
+            f.fixed_va,
+        ) = tail;
+        f.reminder_time = reminder.as_ref().map(|(t, _)| *t);
+        f.reminder_time_unit = reminder.and_then(|(_, u)| u);
+        // Without `currency` Xendit uses IDR, so only an IDR amount may leave it out.
+        if currency != Currency::Idr {
+            f.currency = Some(currency);
+        }
+        f
+    })
 }
 
 /// A valid create request in `currency`, with any mix of optional fields set.
