@@ -30,6 +30,17 @@ async fn create(gateway: &HttpGateway, external_id: &str) -> Result<Invoice, Gat
         .await
 }
 
+/// Asserts a create that the server refuses with a 400 of `code` returns that error after
+/// one request, though the gateway may make `max_attempts`.
+async fn assert_refused_once(max_attempts: u32, code: &str, message: &str) {
+    let server = Server::always(Reply::error(400, code, message)).await;
+    let e = create(&server.gateway(max_attempts), "order-9")
+        .await
+        .expect_err("refused");
+    assert_eq!(e.error_code(), Some(code));
+    assert_eq!(server.calls(), [CREATE]);
+}
+
 const CREATE: &str = "POST /v2/invoices/";
 const LOOKUP: &str = "GET /v2/invoices";
 
@@ -364,17 +375,7 @@ async fn a_rate_limited_create_is_sent_again_without_a_lookup() {
 
 #[tokio::test]
 async fn a_refused_create_is_not_sent_again() {
-    let server = Server::script(vec![Reply::error(
-        400,
-        "MINIMAL_TRANSFER_AMOUNT_ERROR",
-        "amount below Rp10000",
-    )])
-    .await;
-    let e = create(&server.gateway(4), "order-9")
-        .await
-        .expect_err("refused");
-    assert_eq!(e.error_code(), Some("MINIMAL_TRANSFER_AMOUNT_ERROR"));
-    assert_eq!(server.attempts(), 1);
+    assert_refused_once(4, "MINIMAL_TRANSFER_AMOUNT_ERROR", "amount below Rp10000").await;
 }
 
 #[tokio::test]
@@ -529,14 +530,5 @@ async fn when_the_last_attempt_stored_the_invoice_it_is_looked_up_before_giving_
 
 #[tokio::test]
 async fn a_create_refused_with_a_4xx_is_not_looked_up() {
-    let server = Server::script(vec![Reply::error(
-        400,
-        "API_VALIDATION_ERROR",
-        "amount is required",
-    )])
-    .await;
-    create(&server.gateway(1), "order-26")
-        .await
-        .expect_err("refused");
-    assert_eq!(server.attempts(), 1);
+    assert_refused_once(1, "API_VALIDATION_ERROR", "amount is required").await;
 }

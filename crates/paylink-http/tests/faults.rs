@@ -86,7 +86,7 @@ async fn a_500_then_a_200_is_retried_once_and_returns_the_invoice() {
 
 #[tokio::test]
 async fn a_500_on_every_attempt_returns_the_server_error_after_the_last_attempt() {
-    let server = Server::script(vec![Reply::error(500, "SERVER_ERROR", "down")]).await;
+    let server = Server::always(Reply::error(500, "SERVER_ERROR", "down")).await;
     let e = server
         .gateway(3)
         .list_invoices(&ListInvoicesQuery::default(), &opts())
@@ -314,7 +314,7 @@ async fn a_401_is_returned_at_once() {
 
 #[tokio::test]
 async fn the_time_budget_bounds_the_retries() {
-    let server = Server::script(vec![Reply::error(503, "SERVER_ERROR", "busy")]).await;
+    let server = Server::always(Reply::error(503, "SERVER_ERROR", "busy")).await;
     let budget = Duration::from_secs(2);
     let gw = HttpGateway::builder(SecretKey::new(KEY))
         .base_url(&server.url)
@@ -415,11 +415,11 @@ async fn a_retried_expire_that_finds_the_invoice_paid_returns_not_found() {
 
 #[tokio::test]
 async fn expiring_an_invoice_that_is_not_pending_is_not_found_at_once() {
-    let server = Server::script(vec![Reply::error(
+    let server = Server::always(Reply::error(
         404,
         "INVOICE_NOT_FOUND_ERROR",
         "Invoice not found.",
-    )])
+    ))
     .await;
     let e = expire(&server, 3).await.expect_err("not found");
     assert_eq!(e.kind(), "not_found");

@@ -197,6 +197,11 @@ impl Server {
         Server::start(move |_, n| replies[n.min(replies.len() - 1)].clone()).await
     }
 
+    /// A server that answers every request with `reply`.
+    pub async fn always(reply: Reply) -> Server {
+        Server::script(vec![reply]).await
+    }
+
     /// Every request received so far.
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().expect("lock").clone()
