@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{invoice_json, Reply, Server, KEY, KEY_BASIC};
+use common::{invoice_json, Recorded, Reply, Server, KEY, KEY_BASIC};
 use paylink_core::{
     ChannelCode, ClientType, CreateInvoiceRequest, Currency, Gateway, GatewayError, InvoiceItem,
     InvoiceStatus, ListInvoicesQuery, RequestOptions,
@@ -37,6 +37,15 @@ async fn ok_server() -> Server {
     .await
 }
 
+/// The one request the server received, after checking it carried the key.
+fn the_only_request(server: &Server) -> Recorded {
+    let mut requests = server.requests();
+    assert_eq!(requests.len(), 1, "one request");
+    let r = requests.remove(0);
+    assert_eq!(r.header("authorization"), Some(KEY_BASIC));
+    r
+}
+
 #[tokio::test]
 async fn create_posts_the_request_json_with_basic_auth() {
     let server = ok_server().await;
@@ -46,10 +55,7 @@ async fn create_posts_the_request_json_with_basic_auth() {
         .await
         .expect("created");
     assert_eq!(invoice.id, "6748105a77f16ebe0cc583a7");
-    let requests = server.requests();
-    assert_eq!(requests.len(), 1);
-    assert_eq!(requests[0].header("authorization"), Some(KEY_BASIC));
-    insta::assert_json_snapshot!(requests[0].snapshot());
+    insta::assert_json_snapshot!(the_only_request(&server).snapshot());
 }
 
 #[tokio::test]
@@ -62,8 +68,7 @@ async fn get_percent_encodes_the_id_as_one_path_segment() {
     )
     .await
     .expect("found");
-    let r = &server.requests()[0];
-    assert_eq!(r.header("authorization"), Some(KEY_BASIC));
+    let r = the_only_request(&server);
     insta::assert_json_snapshot!(r.snapshot());
 }
 
@@ -95,8 +100,7 @@ async fn list_sends_every_filter_in_the_sdk_encoding() {
         .await
         .expect("listed");
     assert_eq!(page.len(), 1);
-    let r = &server.requests()[0];
-    assert_eq!(r.header("authorization"), Some(KEY_BASIC));
+    let r = the_only_request(&server);
     insta::assert_json_snapshot!(r.snapshot());
 }
 
@@ -108,7 +112,7 @@ async fn an_empty_list_query_sends_no_question_mark() {
         .list_invoices(&ListInvoicesQuery::default(), &RequestOptions::default())
         .await
         .expect("listed");
-    let r = &server.requests()[0];
+    let r = the_only_request(&server);
     assert_eq!(
         (r.path.as_str(), r.query.as_deref()),
         ("/v2/invoices", None)
@@ -125,8 +129,7 @@ async fn expire_posts_to_the_bang_path_without_a_body() {
     )
     .await
     .expect("expired");
-    let r = &server.requests()[0];
-    assert_eq!(r.header("authorization"), Some(KEY_BASIC));
+    let r = the_only_request(&server);
     assert!(r.body.is_empty());
     insta::assert_json_snapshot!(r.snapshot());
 }
@@ -142,7 +145,7 @@ async fn a_base_url_path_prefix_is_kept() {
     gw.expire_invoice("abc", &RequestOptions::default())
         .await
         .expect("expired");
-    let r = &server.requests()[0];
+    let r = the_only_request(&server);
     assert_eq!(r.path, "/sandbox/invoices/abc/expire!");
     assert_eq!(r.header("user-agent"), Some("shop/1.0"));
 }
@@ -218,7 +221,7 @@ async fn check(status: u16, code: &str, kind: &str) {
     let message = format!("message for {code}");
     let errors = serde_json::json!([{"field": ["amount"], "message": "must be a number"}]);
     let body = serde_json::json!({"error_code": code, "message": message, "errors": errors});
-    let server = Server::script(vec![Reply::json(status, &body)]).await;
+    let server = Server::always(Reply::json(status, &body)).await;
     let e = server
         .gateway(1)
         .create_invoice(&coffee_order(), &RequestOptions::default())
@@ -249,7 +252,7 @@ async fn every_documented_error_answer_maps_to_its_variant() {
 #[tokio::test]
 async fn error_bodies_in_the_legacy_shape_are_read_too() {
     let body = serde_json::json!({"error": "INVOICE_NOT_FOUND_ERROR", "error_message": "gone"});
-    let server = Server::script(vec![Reply::json(404, &body)]).await;
+    let server = Server::always(Reply::json(404, &body)).await;
     let e = server
         .gateway(1)
         .get_invoice("abc", &RequestOptions::default())
@@ -285,7 +288,7 @@ async fn bodies_that_are_not_json_keep_the_status_and_their_start() {
         (Reply::text(200, "application/json", "[]"), 200, "[]"),
     ];
     for (reply, status, start) in cases {
-        let server = Server::script(vec![reply]).await;
+        let server = Server::always(reply).await;
         let e = server
             .gateway(1)
             .get_invoice("abc", &RequestOptions::default())
@@ -379,7 +382,6 @@ async fn the_callers_own_client_is_used_with_every_header_still_set() {
     gw.get_invoice("abc", &RequestOptions::default())
         .await
         .expect("found");
-    let r = &server.requests()[0];
-    assert_eq!(r.header("authorization"), Some(KEY_BASIC));
+    let r = the_only_request(&server);
     assert_eq!(r.header("accept"), Some("application/json"));
 }
