@@ -34,6 +34,37 @@ fn cart() -> Value {
     json!({"items": [{"name": "Tea", "quantity": 3, "price": 20000}]})
 }
 
+/// The offline demo as `main` runs it: a shop over the fake (seeded with `seed`, checkout page
+/// and in-process webhooks) served on a loopback port. Returns the shop and its base URL.
+async fn offline_demo(seed: u64) -> (Shop, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let public = format!("http://{}", listener.local_addr().expect("bound"));
+    let engine = FakeGateway::builder()
+        .seed(seed)
+        .invoice_base_url(format!("{public}/web/"))
+        .build();
+    let settings = ShopSettings::new(&public, CallbackToken::new(TOKEN));
+    let shop = Shop::over_fake(engine, settings, ClockMode::Manual);
+    let base = serve(listener, &shop).await;
+    (shop, base)
+}
+
+/// The checkout of the usual cart, ready to send.
+fn checkout(http: &reqwest::Client, base: &str) -> reqwest::RequestBuilder {
+    http.post(format!("{base}/checkout")).json(&cart())
+}
+
+/// The configuration of the Xendit backend with every variable set.
+fn xendit_config(secret_key: &str, base_url: &str) -> Result<ShopConfig, ConfigError> {
+    ShopConfig::from_lookup(|var| match var {
+        BACKEND_VAR => Some("xendit".into()),
+        SECRET_KEY_VAR => Some(secret_key.into()),
+        BASE_URL_VAR => Some(base_url.into()),
+        CALLBACK_TOKEN_VAR => Some(TOKEN.into()),
+        _ => None,
+    })
+}
+
 /// Reads the order until its state is `state`; fails after 10 s rather than hanging.
 async fn wait_for_state(client: &reqwest::Client, url: &str, state: &str) -> Value {
     let poll = async {
@@ -59,23 +90,10 @@ async fn wait_for_state(client: &reqwest::Client, url: &str, state: &str) -> Val
 
 #[tokio::test]
 async fn the_offline_demo_takes_a_payment_through_its_checkout_page() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let public = format!("http://{}", listener.local_addr().expect("bound"));
-    let engine = FakeGateway::builder()
-        .seed(11)
-        .invoice_base_url(format!("{public}/web/"))
-        .build();
-    let settings = ShopSettings::new(&public, CallbackToken::new(TOKEN));
-    let shop = Shop::over_fake(engine, settings, ClockMode::Manual);
-    let base = serve(listener, &shop).await;
+    let (shop, base) = offline_demo(11).await;
     let http = client();
 
-    let checkout = http
-        .post(format!("{base}/checkout"))
-        .json(&cart())
-        .send()
-        .await
-        .expect("checkout");
+    let checkout = checkout(&http, &base).send().await.expect("checkout");
     assert_eq!(checkout.status(), reqwest::StatusCode::SEE_OTHER);
     let page_url = checkout.headers()["location"]
         .to_str()
@@ -108,23 +126,10 @@ async fn the_offline_demo_takes_a_payment_through_its_checkout_page() {
 
 #[tokio::test]
 async fn the_offline_demo_cancels_an_order_when_its_link_expires() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let public = format!("http://{}", listener.local_addr().expect("bound"));
-    let engine = FakeGateway::builder()
-        .seed(12)
-        .invoice_base_url(format!("{public}/web/"))
-        .build();
-    let shop = Shop::over_fake(
-        engine,
-        ShopSettings::new(&public, CallbackToken::new(TOKEN)),
-        ClockMode::Manual,
-    );
-    let base = serve(listener, &shop).await;
+    let (_shop, base) = offline_demo(12).await;
     let http = client();
-    let created = http
-        .post(format!("{base}/checkout"))
+    let created = checkout(&http, &base)
         .header("accept", "application/json")
-        .json(&cart())
         .send()
         .await
         .expect("checkout");
@@ -159,25 +164,13 @@ async fn the_xendit_backend_takes_a_payment_over_http_with_webhooks() {
     )
     .await
     .expect("sandbox");
-    let config = ShopConfig::from_lookup(|var| match var {
-        BACKEND_VAR => Some("xendit".into()),
-        SECRET_KEY_VAR => Some(DEFAULT_SECRET_KEY.into()),
-        BASE_URL_VAR => Some(sandbox.url().to_owned()),
-        CALLBACK_TOKEN_VAR => Some(TOKEN.into()),
-        _ => None,
-    })
-    .expect("complete configuration");
+    let config = xendit_config(DEFAULT_SECRET_KEY, sandbox.url()).expect("complete configuration");
     let shop = Shop::start(&config, &public).expect("starts");
     assert!(shop.fake().is_none());
     let base = serve(shop_listener, &shop).await;
     let http = client();
 
-    let checkout = http
-        .post(format!("{base}/checkout"))
-        .json(&cart())
-        .send()
-        .await
-        .expect("checkout");
+    let checkout = checkout(&http, &base).send().await.expect("checkout");
     assert_eq!(checkout.status(), reqwest::StatusCode::SEE_OTHER);
     let order = shop.service().order("order-1").await.expect("stored");
     assert_eq!(
@@ -195,14 +188,7 @@ async fn the_xendit_backend_takes_a_payment_over_http_with_webhooks() {
 
 #[tokio::test]
 async fn a_bad_xendit_base_url_is_refused_naming_the_variable() {
-    let config = ShopConfig::from_lookup(|var| match var {
-        BACKEND_VAR => Some("xendit".into()),
-        SECRET_KEY_VAR => Some("xnd_development_key".into()),
-        BASE_URL_VAR => Some("ftp://api.example".into()),
-        CALLBACK_TOKEN_VAR => Some(TOKEN.into()),
-        _ => None,
-    })
-    .expect("read");
+    let config = xendit_config("xnd_development_key", "ftp://api.example").expect("read");
     let err = Shop::start(&config, "http://127.0.0.1:3000").expect_err("refused");
     assert!(
         matches!(

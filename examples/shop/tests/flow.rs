@@ -12,9 +12,33 @@ use paylink_core::{
     ApiError, CreateInvoiceRequest, Currency, Gateway, GatewayError, Operation, RequestOptions,
 };
 use paylink_example_shop::OrderStatus;
-use paylink_fake::PayWith;
+use paylink_fake::{CallbackEvent, PayWith};
 use rust_decimal::Decimal;
 use serde_json::json;
+
+/// Checks out the usual cart as order-1 and pays its link through `channel`.
+async fn pay_new_order(h: &Harness, channel: &str) {
+    let order = h.checkout().await;
+    let invoice_id = order["invoice_id"].as_str().expect("id");
+    h.fake
+        .pay(invoice_id, PayWith::channel(channel))
+        .expect("a pending link can be paid");
+}
+
+/// Creates a 10,000 IDR link for `external_id` straight at the fake, bypassing the shop, pays
+/// it, and returns the link's id with the callback the payment released.
+async fn pay_stray_link(h: &mut Harness, external_id: &str) -> (String, CallbackEvent) {
+    let request = CreateInvoiceRequest::builder(external_id, Decimal::from(10_000), Currency::Idr)
+        .build()
+        .expect("valid");
+    let link = h
+        .fake
+        .create_invoice(&request, &RequestOptions::default())
+        .await
+        .expect("created");
+    h.fake.pay(&link.id, PayWith::channel("DANA")).expect("pay");
+    (link.id, h.released().remove(0))
+}
 
 #[tokio::test]
 async fn checkout_redirects_the_buyer_to_the_payment_page() {
@@ -58,11 +82,7 @@ async fn checkout_answers_the_order_and_link_as_json_when_asked() {
 #[tokio::test]
 async fn a_paid_webhook_marks_the_order_paid() {
     let mut h = Harness::new();
-    let order = h.checkout().await;
-    let invoice_id = order["invoice_id"].as_str().expect("id");
-    h.fake
-        .pay(invoice_id, PayWith::channel("DANA"))
-        .expect("a pending link can be paid");
+    pay_new_order(&h, "DANA").await;
     let events = h.released();
     assert_eq!(events.len(), 1);
     let receipt = h.deliver(&events[0]).await;
@@ -90,13 +110,7 @@ async fn an_expired_link_cancels_the_order() {
 #[tokio::test]
 async fn a_webhook_with_a_wrong_or_missing_token_is_refused_and_changes_nothing() {
     let mut h = Harness::new();
-    let order = h.checkout().await;
-    h.fake
-        .pay(
-            order["invoice_id"].as_str().expect("id"),
-            PayWith::channel("DANA"),
-        )
-        .expect("pay");
+    pay_new_order(&h, "DANA").await;
     let event = h.released().remove(0);
     let before = h.order("order-1").await;
 
@@ -119,13 +133,7 @@ async fn a_webhook_with_a_wrong_or_missing_token_is_refused_and_changes_nothing(
 #[tokio::test]
 async fn a_webhook_with_a_bad_body_is_refused_with_the_reason_and_changes_nothing() {
     let mut h = Harness::new();
-    let order = h.checkout().await;
-    h.fake
-        .pay(
-            order["invoice_id"].as_str().expect("id"),
-            PayWith::channel("DANA"),
-        )
-        .expect("pay");
+    pay_new_order(&h, "DANA").await;
     let event = h.released().remove(0);
     let before = h.order("order-1").await;
 
@@ -150,14 +158,8 @@ async fn a_webhook_with_a_bad_body_is_refused_with_the_reason_and_changes_nothin
 #[tokio::test]
 async fn a_duplicated_webhook_is_acknowledged_and_applied_once() {
     let mut h = Harness::new();
-    let order = h.checkout().await;
     h.fake.duplicate_next_callbacks(1);
-    h.fake
-        .pay(
-            order["invoice_id"].as_str().expect("id"),
-            PayWith::channel("BNI"),
-        )
-        .expect("pay");
+    pay_new_order(&h, "BNI").await;
     let events = h.released();
     assert_eq!(events.len(), 2);
     let first = h.deliver(&events[0]).await;
@@ -180,13 +182,7 @@ async fn a_duplicated_webhook_is_acknowledged_and_applied_once() {
 #[tokio::test]
 async fn refresh_learns_the_payment_before_the_webhook_arrives() {
     let mut h = Harness::new();
-    let order = h.checkout().await;
-    h.fake
-        .pay(
-            order["invoice_id"].as_str().expect("id"),
-            PayWith::channel("QRIS"),
-        )
-        .expect("pay");
+    pay_new_order(&h, "QRIS").await;
     let refreshed = h.post("/orders/order-1/refresh").await;
     assert_eq!(refreshed.status, StatusCode::OK);
     assert_eq!(refreshed.json["status"], json!({"state": "paid"}));
@@ -201,13 +197,7 @@ async fn refresh_learns_the_payment_before_the_webhook_arrives() {
 #[tokio::test]
 async fn a_failed_refresh_answers_bad_gateway_and_changes_nothing() {
     let h = Harness::new();
-    let order = h.checkout().await;
-    h.fake
-        .pay(
-            order["invoice_id"].as_str().expect("id"),
-            PayWith::channel("DANA"),
-        )
-        .expect("pay");
+    pay_new_order(&h, "DANA").await;
     let before = h.order("order-1").await;
     h.fake.fail_next(
         Operation::Get,
@@ -251,13 +241,7 @@ async fn order_json(h: &Harness) -> serde_json::Value {
 #[tokio::test]
 async fn cancel_of_a_link_paid_meanwhile_is_refused_and_records_the_payment() {
     let h = Harness::new();
-    let order = h.checkout().await;
-    h.fake
-        .pay(
-            order["invoice_id"].as_str().expect("id"),
-            PayWith::channel("DANA"),
-        )
-        .expect("pay");
+    pay_new_order(&h, "DANA").await;
     let refused = h.post("/orders/order-1/cancel").await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert_eq!(
@@ -331,37 +315,17 @@ async fn unknown_orders_and_routes_answer_json_not_found() {
 async fn a_webhook_for_another_link_or_an_unknown_order_is_refused() {
     let mut h = Harness::new();
     h.checkout().await;
-    let stray = CreateInvoiceRequest::builder("order-1", Decimal::from(10_000), Currency::Idr)
-        .build()
-        .expect("valid");
-    let other = h
-        .fake
-        .create_invoice(&stray, &RequestOptions::default())
-        .await
-        .expect("created");
-    h.fake
-        .pay(&other.id, PayWith::channel("DANA"))
-        .expect("pay");
-    let event = h.released().remove(0);
+    let (other, event) = pay_stray_link(&mut h, "order-1").await;
     let before = h.order("order-1").await;
     let refused = h.deliver(&event).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert_eq!(
         refused.json,
-        json!({"error": format!("invoice `{}` is not the payment link of order `order-1`", other.id)})
+        json!({"error": format!("invoice `{other}` is not the payment link of order `order-1`")})
     );
     assert_eq!(h.order("order-1").await, before);
 
-    let unknown = CreateInvoiceRequest::builder("order-999", Decimal::from(10_000), Currency::Idr)
-        .build()
-        .expect("valid");
-    let link = h
-        .fake
-        .create_invoice(&unknown, &RequestOptions::default())
-        .await
-        .expect("created");
-    h.fake.pay(&link.id, PayWith::channel("DANA")).expect("pay");
-    let event = h.released().remove(0);
+    let (_, event) = pay_stray_link(&mut h, "order-999").await;
     let refused = h.deliver(&event).await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
     assert_eq!(refused.json, json!({"error": "no order `order-999`"}));
