@@ -141,41 +141,6 @@ const CASES: &[Case] = &[
         &["invoice_duration must be from 1 to 31536000 seconds, got 31536001"],
     ),
     (
-        "payer_email without @",
-        |f| f.payer_email = Some("buyer.example.com".into()),
-        &["payer_email must be an e-mail address, got `buyer.example.com`"],
-    ),
-    (
-        "payer_email without a dotted domain",
-        |f| f.payer_email = Some("buyer@localhost".into()),
-        &["payer_email must be an e-mail address, got `buyer@localhost`"],
-    ),
-    (
-        "payer_email with an empty local part",
-        |f| f.payer_email = Some("@example.com".into()),
-        &["payer_email must be an e-mail address, got `@example.com`"],
-    ),
-    (
-        "payer_email with two @",
-        |f| f.payer_email = Some("a@b@example.com".into()),
-        &["payer_email must be an e-mail address, got `a@b@example.com`"],
-    ),
-    (
-        "payer_email with a space",
-        |f| f.payer_email = Some("john doe@example.com".into()),
-        &["payer_email must be an e-mail address, got `john doe@example.com`"],
-    ),
-    (
-        "payer_email with an empty domain label",
-        |f| f.payer_email = Some("a@example..com".into()),
-        &["payer_email must be an e-mail address, got `a@example..com`"],
-    ),
-    (
-        "empty payer_email",
-        |f| f.payer_email = Some(String::new()),
-        &["payer_email must be an e-mail address, got ``"],
-    ),
-    (
         "customer e-mail and mobile number",
         |f| {
             f.customer = Some(Customer {
@@ -396,6 +361,17 @@ const CASES: &[Case] = &[
     ),
 ];
 
+/// Payer e-mails the address rule refuses, each labelled with what is wrong with it.
+const BAD_PAYER_EMAILS: &[(&str, &str)] = &[
+    ("payer_email without @", "buyer.example.com"),
+    ("payer_email without a dotted domain", "buyer@localhost"),
+    ("payer_email with an empty local part", "@example.com"),
+    ("payer_email with two @", "a@b@example.com"),
+    ("payer_email with a space", "john doe@example.com"),
+    ("payer_email with an empty domain label", "a@example..com"),
+    ("empty payer_email", ""),
+];
+
 #[test]
 fn every_invalid_request_reports_exactly_its_violations() {
     assert!(
@@ -406,6 +382,12 @@ fn every_invalid_request_reports_exactly_its_violations() {
         let mut fields = base();
         mutate(&mut fields);
         check(name, fields, expected);
+    }
+    for (name, email) in BAD_PAYER_EMAILS {
+        let mut fields = base();
+        fields.payer_email = Some((*email).to_owned());
+        let expected = format!("payer_email must be an e-mail address, got `{email}`");
+        check(name, fields, &[expected.as_str()]);
     }
 }
 
