@@ -438,7 +438,7 @@ impl HttpGateway {
         let offset = self.inner.clock.stamp_offset().or(date_offset);
         let not_before = self.lookup_window_start(started_at, offset);
         let money = request.money();
-        Ok(page
+        let found = page
             .into_iter()
             .filter(|inv| {
                 inv.external_id == request.external_id()
@@ -447,20 +447,7 @@ impl HttpGateway {
                     && inv.currency.unwrap_or(Currency::Idr) == money.currency()
                     && inv.created >= not_before
             })
-            .max_by_key(|inv| inv.created))
-    }
-
-    /// The invoice an ambiguous create made, if the look-up finds one.
-    async fn adopt(
-        &self,
-        request: &CreateInvoiceRequest,
-        for_user: Option<&HeaderValue>,
-        started_at: OffsetDateTime,
-        started: Instant,
-    ) -> Result<Option<Invoice>, GatewayError> {
-        let found = self
-            .find_created(request, for_user, started_at, started)
-            .await?;
+            .max_by_key(|inv| inv.created);
         if let Some(invoice) = &found {
             tracing::info!(
                 invoice_id = %invoice.id,
@@ -528,7 +515,7 @@ impl Gateway for HttpGateway {
                     // Xendit made the invoice but its answer was cut or garbled: read it back
                     // instead, and never create again.
                     return match self
-                        .adopt(request, for_user.as_ref(), started_at, started)
+                        .find_created(request, for_user.as_ref(), started_at, started)
                         .await
                     {
                         Ok(Some(invoice)) => Ok(invoice),
@@ -541,7 +528,7 @@ impl Gateway for HttpGateway {
                 RetryDecision::LookUpThenRetry { after } => {
                     sleep(after).await;
                     match self
-                        .adopt(request, for_user.as_ref(), started_at, started)
+                        .find_created(request, for_user.as_ref(), started_at, started)
                         .await
                     {
                         Ok(Some(invoice)) => return Ok(invoice),
@@ -556,7 +543,7 @@ impl Gateway for HttpGateway {
                     // the outcome is unknown while it is there to be found.
                     if may_have_created(&failed.error) {
                         if let Ok(Some(invoice)) = self
-                            .adopt(request, for_user.as_ref(), started_at, started)
+                            .find_created(request, for_user.as_ref(), started_at, started)
                             .await
                         {
                             return Ok(invoice);
