@@ -99,7 +99,11 @@ pub struct AvailableBank {
     /// `POOL` and the like.
     pub collection_type: String,
     /// Amount to transfer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::json_amount::lenient::option"
+    )]
     pub transfer_amount: Option<Decimal>,
     /// `Virtual Account`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -126,7 +130,11 @@ pub struct AvailableRetailOutlet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_code: Option<String>,
     /// Amount to pay.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::json_amount::lenient::option"
+    )]
     pub transfer_amount: Option<Decimal>,
     /// Merchant name shown at the counter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -201,6 +209,7 @@ pub struct Invoice {
     #[serde(default)]
     pub merchant_profile_picture_url: String,
     /// Amount.
+    #[serde(with = "crate::json_amount::lenient")]
     pub amount: Decimal,
     /// Currency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -306,7 +315,11 @@ pub struct Invoice {
     )]
     pub paid_at: Option<OffsetDateTime>,
     /// Amount paid.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::json_amount::lenient::option"
+    )]
     pub paid_amount: Option<Decimal>,
     /// Family of the channel paid with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -336,7 +349,11 @@ pub struct Invoice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring_payment_id: Option<String>,
     /// Amount received after adjustments.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::json_amount::lenient::option"
+    )]
     pub adjusted_received_amount: Option<Decimal>,
 
     /// Fields paylink does not model, kept and written back.

@@ -31,6 +31,7 @@
 pub mod codes;
 pub mod gateway;
 pub mod invoice;
+pub mod json_amount;
 pub mod lifecycle;
 pub mod money;
 mod object_only;

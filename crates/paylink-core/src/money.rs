@@ -295,28 +295,6 @@ impl fmt::Display for Money {
     }
 }
 
-/// Reads an amount only from a JSON number, exactly (`10000`, `10000.0`, `100.50`, `1e6`), and
-/// refuses a string such as `"10000"`, which Xendit's API does not take for amounts.
-pub mod json_number {
-    use std::str::FromStr;
-
-    use rust_decimal::Decimal;
-    use serde::de::Error;
-    use serde::{Deserialize, Deserializer};
-
-    /// Serde `deserialize_with` for a `Decimal` written as a JSON number.
-    ///
-    /// # Errors
-    /// When the value is not a number, or a number out of `Decimal`'s range.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-        let n = serde_json::Number::deserialize(d)?;
-        let text = n.as_str();
-        Decimal::from_str(text)
-            .or_else(|_| Decimal::from_scientific(text))
-            .map_err(|_| D::Error::custom(format!("number {text} is out of range for an amount")))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,21 +352,6 @@ mod tests {
         let limits = AmountLimits::xendit().with(Currency::Php, dec!(20), dec!(100));
         assert!(Money::with_limits(dec!(19.99), Currency::Php, &limits).is_err());
         assert!(Money::with_limits(dec!(20), Currency::Php, &limits).is_ok());
-    }
-
-    #[test]
-    fn request_amounts_are_read_from_json_numbers_only() {
-        #[derive(serde::Deserialize)]
-        struct A {
-            #[serde(deserialize_with = "super::json_number::deserialize")]
-            a: Decimal,
-        }
-        let read = |json: &str| serde_json::from_str::<A>(json).map(|x| x.a);
-        assert_eq!(read(r#"{"a":100.50}"#).ok(), Some(dec!(100.50)));
-        assert_eq!(read(r#"{"a":10000.0}"#).ok(), Some(dec!(10000)));
-        assert_eq!(read(r#"{"a":1e6}"#).ok(), Some(dec!(1000000)));
-        assert!(read(r#"{"a":"10000"}"#).is_err());
-        assert!(read(r#"{"a":1e400}"#).is_err());
     }
 
     #[test]

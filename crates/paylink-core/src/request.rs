@@ -128,10 +128,10 @@ pub struct InvoiceItem {
     /// Item name.
     pub name: String,
     /// Quantity, greater than zero.
-    #[serde(deserialize_with = "crate::money::json_number::deserialize")]
+    #[serde(with = "crate::json_amount")]
     pub quantity: Decimal,
     /// Unit price in the invoice currency.
-    #[serde(deserialize_with = "crate::money::json_number::deserialize")]
+    #[serde(with = "crate::json_amount")]
     pub price: Decimal,
     /// The merchant's reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -166,7 +166,7 @@ pub struct InvoiceFee {
     #[serde(rename = "type")]
     pub fee_type: String,
     /// Its value in the invoice currency.
-    #[serde(deserialize_with = "crate::money::json_number::deserialize")]
+    #[serde(with = "crate::json_amount")]
     pub value: Decimal,
 }
 
@@ -231,7 +231,7 @@ pub struct CreateInvoiceFields {
     /// The merchant's reference; not unique at Xendit.
     pub external_id: String,
     /// Total amount; authoritative over items and fees.
-    #[serde(deserialize_with = "crate::money::json_number::deserialize")]
+    #[serde(with = "crate::json_amount")]
     pub amount: Decimal,
     /// Currency; Xendit uses the account's default (IDR) when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -876,10 +876,10 @@ mod lenient_seconds {
     use rust_decimal::prelude::ToPrimitive;
     use rust_decimal::Decimal;
     use serde::de::Error;
-    use serde::{Deserialize, Deserializer};
+    use serde::Deserializer;
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-        let Some(n) = Option::<Decimal>::deserialize(d)? else {
+        let Some(n) = crate::json_amount::lenient::option::deserialize(d)? else {
             return Ok(None);
         };
         if n.fract() != Decimal::ZERO {

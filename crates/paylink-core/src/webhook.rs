@@ -95,6 +95,7 @@ pub struct InvoiceCallback {
     /// Merchant name.
     pub merchant_name: String,
     /// Amount.
+    #[serde(with = "crate::json_amount::lenient")]
     pub amount: Decimal,
     /// Currency.
     pub currency: Currency,
@@ -111,7 +112,11 @@ pub struct InvoiceCallback {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Amount paid.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::json_amount::lenient::option"
+    )]
     pub paid_amount: Option<Decimal>,
     /// When it was paid.
     #[serde(
@@ -175,7 +180,11 @@ pub struct InvoiceCallback {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_high: Option<bool>,
     /// Amount received after adjustments.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::json_amount::lenient::option"
+    )]
     pub adjusted_received_amount: Option<Decimal>,
     /// Fields paylink does not model, kept and written back.
     #[serde(flatten)]

@@ -13,8 +13,10 @@ pub struct CartItem {
     /// Product name.
     pub name: String,
     /// How many, greater than zero.
+    #[serde(with = "paylink_core::json_amount::lenient")]
     pub quantity: Decimal,
     /// Unit price in the cart's currency.
+    #[serde(with = "paylink_core::json_amount::lenient")]
     pub price: Decimal,
 }
 
@@ -247,6 +249,7 @@ impl Order {
 fn money<S: Serializer>(m: &Money, s: S) -> Result<S::Ok, S::Error> {
     #[derive(Serialize)]
     struct Wire {
+        #[serde(with = "paylink_core::json_amount")]
         amount: Decimal,
         currency: Currency,
     }

@@ -25,6 +25,7 @@
 
 mod channels;
 mod outbox;
+mod payload;
 mod rng;
 mod store;
 
@@ -34,7 +35,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use paylink_core::invoice::timestamp;
 use paylink_core::{
     AmountLimits, ApiError, BankCode, ChannelCode, ChannelFamily, CreateInvoiceFields,
     CreateInvoiceRequest, Currency, EwalletType, Gateway, GatewayError, Invoice, InvoiceStatus,
@@ -900,7 +900,7 @@ impl FakeGateway {
 
     fn emit(&self, state: &mut State, seq: u32, invoice: &Invoice) {
         let rec = &state.records[seq as usize];
-        let body = callback_body(invoice);
+        let body = payload::callback_body(invoice);
         let event = CallbackEvent {
             seq: 0,
             invoice_id: invoice.id.clone(),
@@ -997,114 +997,6 @@ fn validation_error(violations: &[paylink_core::Violation]) -> ApiError {
         error.message = "Customer email format is invalid".into();
     }
     error
-}
-
-/// The callback body Xendit sends for an invoice (spec section 8.2): the invoice's identity,
-/// amounts and times, the paid fields of its family, and none of `merchant_profile_picture_url`,
-/// `invoice_url`, `expiry_date` or the `available_*` arrays.
-fn callback_body(inv: &Invoice) -> String {
-    let mut m = Map::new();
-    let mut put = |k: &str, v: Value| {
-        m.insert(k.to_owned(), v);
-    };
-    put("id", Value::String(inv.id.clone()));
-    put("external_id", Value::String(inv.external_id.clone()));
-    put("user_id", Value::String(inv.user_id.clone()));
-    put("is_high", Value::Bool(false));
-    put("status", Value::String(inv.status.as_str().to_owned()));
-    put("merchant_name", Value::String(inv.merchant_name.clone()));
-    put("amount", decimal(inv.amount));
-    if let Some(a) = inv.paid_amount {
-        put("paid_amount", decimal(a));
-    }
-    if let Some(t) = inv.paid_at {
-        put("paid_at", Value::String(timestamp::format(t)));
-    }
-    if let Some(pm) = &inv.payment_method {
-        put("payment_method", Value::String(pm.as_str().to_owned()));
-    }
-    if let Some(c) = &inv.payment_channel {
-        put("payment_channel", Value::String(c.as_str().to_owned()));
-    }
-    if let Some(b) = &inv.bank_code {
-        put("bank_code", Value::String(b.as_str().to_owned()));
-    }
-    if let Some(e) = &inv.ewallet_type {
-        put("ewallet_type", Value::String(e.as_str().to_owned()));
-    }
-    if let Some(d) = &inv.payment_destination {
-        put("payment_destination", Value::String(d.clone()));
-    }
-    if let Some(p) = &inv.payment_id {
-        put("payment_id", Value::String(p.clone()));
-    }
-    if let Some(p) = inv.extra.get("payment_method_id") {
-        put("payment_method_id", p.clone());
-    }
-    if let Some(d) = &inv.payment_details {
-        put(
-            "payment_details",
-            serde_json::to_value(d).unwrap_or(Value::Null),
-        );
-    }
-    if let Some(c) = &inv.credit_card_charge_id {
-        put("credit_card_charge_id", Value::String(c.clone()));
-    }
-    if let Some(t) = inv.extra.get("credit_card_token") {
-        put("credit_card_token", t.clone());
-    }
-    if let Some(e) = &inv.payer_email {
-        put("payer_email", Value::String(e.clone()));
-    }
-    if let Some(d) = &inv.description {
-        put("description", Value::String(d.clone()));
-    }
-    put("created", Value::String(timestamp::format(inv.created)));
-    put("updated", Value::String(timestamp::format(inv.updated)));
-    put(
-        "currency",
-        Value::String(inv.currency.unwrap_or(Currency::Idr).code().to_owned()),
-    );
-    if let Some(u) = &inv.success_redirect_url {
-        put("success_redirect_url", Value::String(u.clone()));
-    }
-    if let Some(u) = &inv.failure_redirect_url {
-        put("failure_redirect_url", Value::String(u.clone()));
-    }
-    if let Some(b) = inv.should_authenticate_credit_card {
-        put("should_authenticate_credit_card", Value::Bool(b));
-    }
-    if !inv.items.is_empty() {
-        let items = inv
-            .items
-            .iter()
-            .map(|i| {
-                let mut o = Map::new();
-                o.insert("name".into(), Value::String(i.name.clone()));
-                o.insert("price".into(), decimal(i.price));
-                o.insert("quantity".into(), decimal(i.quantity));
-                if let Some(u) = &i.url {
-                    o.insert("url".into(), Value::String(u.clone()));
-                }
-                if let Some(c) = &i.category {
-                    o.insert("category".into(), Value::String(c.clone()));
-                }
-                Value::Object(o)
-            })
-            .collect();
-        put("items", Value::Array(items));
-    }
-    if !inv.fees.is_empty() {
-        put(
-            "fees",
-            serde_json::to_value(&inv.fees).unwrap_or(Value::Null),
-        );
-    }
-    serde_json::to_string(&Value::Object(m)).unwrap_or_default()
-}
-
-fn decimal(d: rust_decimal::Decimal) -> Value {
-    serde_json::to_value(d).unwrap_or(Value::Null)
 }
 
 #[async_trait]

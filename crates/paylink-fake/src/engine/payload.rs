@@ -1,0 +1,134 @@
+//! The callback body Xendit sends for an invoice (spec section 8.2), as a serialized struct: the
+//! invoice's identity, amounts and times, the paid fields of its family, and none of
+//! `merchant_profile_picture_url`, `invoice_url`, `expiry_date` or the `available_*` arrays.
+//! Fields are written in Xendit's order; absent ones are left out, never written as `null`.
+
+use paylink_core::invoice::timestamp;
+use paylink_core::{
+    BankCode, ChannelCode, Currency, EwalletType, Invoice, InvoiceFee, InvoiceStatus,
+    PaymentDetails, PaymentMethod,
+};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+
+#[derive(Serialize)]
+struct CallbackBody<'a> {
+    id: &'a str,
+    external_id: &'a str,
+    user_id: &'a str,
+    is_high: bool,
+    status: &'a InvoiceStatus,
+    merchant_name: &'a str,
+    #[serde(with = "paylink_core::json_amount")]
+    amount: Decimal,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "paylink_core::json_amount::option"
+    )]
+    paid_amount: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "timestamp::option")]
+    paid_at: Option<OffsetDateTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_method: Option<&'a PaymentMethod>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_channel: Option<&'a ChannelCode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bank_code: Option<&'a BankCode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ewallet_type: Option<&'a EwalletType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_destination: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_method_id: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_details: Option<&'a PaymentDetails>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credit_card_charge_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credit_card_token: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payer_email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(with = "timestamp")]
+    created: OffsetDateTime,
+    #[serde(with = "timestamp")]
+    updated: OffsetDateTime,
+    currency: Currency,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    success_redirect_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure_redirect_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    should_authenticate_credit_card: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    items: Vec<CallbackItem<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    fees: &'a [InvoiceFee],
+}
+
+/// An item as the callback carries it: name, price, quantity, url and category only.
+#[derive(Serialize)]
+struct CallbackItem<'a> {
+    name: &'a str,
+    #[serde(with = "paylink_core::json_amount")]
+    price: Decimal,
+    #[serde(with = "paylink_core::json_amount")]
+    quantity: Decimal,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category: Option<&'a str>,
+}
+
+/// The callback body for `inv`, as JSON text.
+pub(super) fn callback_body(inv: &Invoice) -> String {
+    let body = CallbackBody {
+        id: &inv.id,
+        external_id: &inv.external_id,
+        user_id: &inv.user_id,
+        is_high: false,
+        status: &inv.status,
+        merchant_name: &inv.merchant_name,
+        amount: inv.amount,
+        paid_amount: inv.paid_amount,
+        paid_at: inv.paid_at,
+        payment_method: inv.payment_method.as_ref(),
+        payment_channel: inv.payment_channel.as_ref(),
+        bank_code: inv.bank_code.as_ref(),
+        ewallet_type: inv.ewallet_type.as_ref(),
+        payment_destination: inv.payment_destination.as_deref(),
+        payment_id: inv.payment_id.as_deref(),
+        payment_method_id: inv.extra.get("payment_method_id"),
+        payment_details: inv.payment_details.as_ref(),
+        credit_card_charge_id: inv.credit_card_charge_id.as_deref(),
+        credit_card_token: inv.extra.get("credit_card_token"),
+        payer_email: inv.payer_email.as_deref(),
+        description: inv.description.as_deref(),
+        created: inv.created,
+        updated: inv.updated,
+        // Every invoice the fake makes carries its currency; IDR is Xendit's default.
+        currency: inv.currency.unwrap_or(Currency::Idr),
+        success_redirect_url: inv.success_redirect_url.as_deref(),
+        failure_redirect_url: inv.failure_redirect_url.as_deref(),
+        should_authenticate_credit_card: inv.should_authenticate_credit_card,
+        items: inv
+            .items
+            .iter()
+            .map(|i| CallbackItem {
+                name: &i.name,
+                price: i.price,
+                quantity: i.quantity,
+                url: i.url.as_deref(),
+                category: i.category.as_deref(),
+            })
+            .collect(),
+        fees: &inv.fees,
+    };
+    // Serializing borrowed strings, enums and numbers into a String cannot fail.
+    serde_json::to_string(&body).unwrap_or_default()
+}
