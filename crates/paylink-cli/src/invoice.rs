@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use paylink_core::invoice::timestamp;
 use paylink_core::{
-    AmountLimits, ChannelCode, ClientType, CreateInvoiceFields, CreateInvoiceRequest, Currency,
-    Gateway, GatewayError, InvoiceItem, InvoiceStatus, ListInvoicesQuery, Metadata, RequestOptions,
-    ValidationErrors, Violation,
+    AmountLimits, ApiError, ChannelCode, ClientType, CreateInvoiceFields, CreateInvoiceRequest,
+    Currency, Gateway, GatewayError, InvoiceItem, InvoiceStatus, ListInvoicesQuery, Metadata,
+    RequestOptions, ValidationErrors, Violation,
 };
-use paylink_http::{wire, HttpGateway, SecretKey};
+use paylink_http::{HttpGateway, SecretKey};
+use paylink_sandbox::{ControlError, PayRequest, SandboxClient};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
@@ -443,51 +444,29 @@ async fn list(args: ListArgs) -> Result<(), Failure> {
     )))
 }
 
-#[derive(Serialize)]
-struct PayBody<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    payment_method: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    payment_channel: Option<&'a str>,
-}
-
 async fn pay(args: PayArgs) -> Result<(), Failure> {
-    wire::check_id(&args.id).map_err(api_failure)?;
-    let base = reqwest::Url::parse(args.base_url.trim())
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https"))
-        .ok_or_else(|| {
-            Failure::usage(format!(
-                "--base-url `{}` is not an absolute http(s) URL",
-                args.base_url
-            ))
-        })?;
-    let url = format!(
-        "{}/_sandbox/invoices/{}/pay",
-        base.as_str().trim_end_matches('/'),
-        wire::encode_component(&args.id)
-    );
-    let body = PayBody {
-        payment_method: args.method.as_deref(),
-        payment_channel: args.channel.as_deref(),
+    let sandbox = SandboxClient::new(&args.base_url).map_err(|e| match e {
+        ControlError::BadUrl(url) => {
+            Failure::usage(format!("--base-url `{url}` is not an absolute http(s) URL"))
+        }
+        other => Failure::new(other.to_string()),
+    })?;
+    let payment = PayRequest {
+        payment_method: args.method,
+        payment_channel: args.channel,
     };
-    let client = reqwest::Client::builder()
-        .timeout(paylink_http::DEFAULT_TIMEOUT)
-        .connect_timeout(paylink_http::DEFAULT_CONNECT_TIMEOUT)
-        .build()
-        .map_err(|e| Failure::new(format!("could not set up the HTTP client: {e}")))?;
-    let answer = client
-        .post(&url)
-        .json(&body)
-        .send()
-        .await
-        .map_err(|e| api_failure(wire::transport_error(e)))?;
-    let status = answer.status().as_u16();
-    let bytes = answer
-        .bytes()
-        .await
-        .map_err(|e| api_failure(wire::transport_error(e)))?;
-    let paid: Value = wire::decode(status, &bytes, None).map_err(api_failure)?;
+    let paid = sandbox.pay(&args.id, &payment).await.map_err(|e| match e {
+        // Worded as the API commands word Xendit's refusals.
+        ControlError::Refused {
+            status,
+            error_code,
+            message,
+        } => api_failure(GatewayError::from_api(
+            ApiError::new(status, error_code, message),
+            None,
+        )),
+        other => Failure::new(other.to_string()),
+    })?;
     print_json(&paid)
 }
 

@@ -4,10 +4,10 @@ use std::net::SocketAddr;
 
 use clap::Args as ClapArgs;
 use paylink_core::CallbackToken;
-use paylink_fake::sandbox::{
+use paylink_fake::FakeGateway;
+use paylink_sandbox::{
     ClockMode, Sandbox, SandboxConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_SECRET_KEY,
 };
-use paylink_fake::FakeGateway;
 
 use crate::Failure;
 

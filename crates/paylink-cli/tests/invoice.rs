@@ -4,8 +4,8 @@
 
 use std::process::{Command, Output};
 
-use paylink_fake::sandbox::{RunningSandbox, Sandbox, SandboxConfig};
 use paylink_fake::FakeGateway;
+use paylink_sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
 
 mod support;
@@ -15,7 +15,7 @@ const KEY: &str = "xnd_development_cli_invoice_s3cr3t";
 
 /// A sandbox serving on its own runtime for the length of one test.
 struct Local {
-    running: RunningSandbox,
+    running: Sandbox,
     /// Serves the sandbox's tasks while the test waits for the binary; dropped after it.
     _runtime: tokio::runtime::Runtime,
 }

@@ -12,6 +12,9 @@
 //! - webhook verification ([`CallbackToken`]) and parsing ([`parse_callback`]);
 //! - the [`Gateway`] port with its [`GatewayError`], and the pure [`RetryPolicy`].
 //!
+//! With the `conformance` feature, the `conformance` module holds the checks every `Gateway`
+//! must pass, for any adapter's tests.
+//!
 //! With the `proptest` feature, the `strategies` module holds proptest strategies for these
 //! types (valid money, valid create requests, lifecycle event sequences) for downstream tests.
 //!
@@ -29,6 +32,8 @@
 #![warn(missing_docs)]
 
 pub mod codes;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod gateway;
 pub mod invoice;
 pub mod json_amount;

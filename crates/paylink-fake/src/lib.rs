@@ -1,13 +1,15 @@
 //! A `Gateway` that behaves like Xendit, for tests: [`FakeGateway`] is an in-process engine
 //! with a manual clock, deterministic ids, payments, expiry, settlement, fault injection and an
-//! outbox of webhook callbacks. [`conformance`] holds the checks every `Gateway` must pass.
+//! outbox of webhook callbacks. It is also the conformance suite's `Payer`
+//! (`paylink_core::conformance`), and passes that suite.
+//!
+//! It does no I/O: no HTTP server or client is among its dependencies, so a unit test that
+//! uses it stays light. `paylink-sandbox` serves it over HTTP.
 #![warn(missing_docs)]
 
-pub mod conformance;
 pub mod engine;
-pub mod sandbox;
+mod payer;
 
-pub use conformance::Payer;
 pub use engine::{
     api_validation_error, CallbackEvent, FakeConfig, FakeError, FakeGateway, FakeGatewayBuilder,
     PayWith, DEFAULT_INVOICE_BASE_URL, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, RETAIL_OUTLET_MAX_IDR,

@@ -1,7 +1,8 @@
 //! The conformance suite run against `FakeGateway`, fresh and already holding other invoices.
 
+use paylink_core::conformance;
 use paylink_core::{CreateInvoiceRequest, Currency, Gateway, RequestOptions};
-use paylink_fake::{conformance, FakeGateway};
+use paylink_fake::FakeGateway;
 use rust_decimal::Decimal;
 
 #[tokio::test]

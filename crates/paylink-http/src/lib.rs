@@ -29,7 +29,9 @@ mod clock;
 mod gateway;
 mod jitter;
 mod key;
-pub mod wire;
+mod wire;
+#[cfg(test)]
+mod wire_props;
 
 pub use builder::{
     BuildError, HttpGatewayBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,

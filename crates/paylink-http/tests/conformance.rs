@@ -5,45 +5,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
+use paylink_core::conformance;
 use paylink_core::{
-    ApiError, CreateInvoiceRequest, Currency, Gateway, GatewayError, Invoice, Operation,
-    RequestOptions, RetryPolicy,
+    ApiError, CreateInvoiceRequest, Currency, Gateway, GatewayError, Operation, RequestOptions,
+    RetryPolicy,
 };
-use paylink_fake::conformance::{self, Payer, PayerError};
-use paylink_fake::sandbox::{RunningSandbox, Sandbox, SandboxConfig};
 use paylink_fake::FakeGateway;
 use paylink_http::{HttpGateway, HttpGatewayBuilder, SecretKey};
+use paylink_sandbox::{FaultsRequest, Sandbox, SandboxClient, SandboxConfig};
 use rust_decimal::Decimal;
 
 const KEY: &str = "xnd_development_conformance_s3cr3t";
 
-/// Pays through the sandbox's control endpoint, as a customer on the checkout page would.
-struct SandboxPayer {
-    base: String,
-    client: reqwest::Client,
-}
-
-#[async_trait]
-impl Payer for SandboxPayer {
-    async fn pay(&self, invoice: &Invoice, _options: &RequestOptions) -> Result<(), PayerError> {
-        let url = format!(
-            "{}/_sandbox/invoices/{}/pay",
-            self.base,
-            paylink_http::wire::encode_component(&invoice.id)
-        );
-        let response = self.client.post(url).send().await?;
-        let status = response.status();
-        if status.is_success() {
-            Ok(())
-        } else {
-            let body = response.text().await.unwrap_or_default();
-            Err(format!("paying {} answered {status}: {body}", invoice.id).into())
-        }
-    }
-}
-
-async fn sandbox() -> RunningSandbox {
+async fn sandbox() -> Sandbox {
     let config = SandboxConfig {
         secret_key: KEY.to_owned(),
         ..SandboxConfig::default()
@@ -53,17 +27,17 @@ async fn sandbox() -> RunningSandbox {
         .expect("the sandbox starts")
 }
 
-fn builder_for(sandbox: &RunningSandbox) -> HttpGatewayBuilder {
+fn builder_for(sandbox: &Sandbox) -> HttpGatewayBuilder {
     HttpGateway::builder(SecretKey::new(KEY)).base_url(sandbox.url())
 }
 
 /// A gateway with the default settings.
-fn gateway_for(sandbox: &RunningSandbox) -> HttpGateway {
+fn gateway_for(sandbox: &Sandbox) -> HttpGateway {
     builder_for(sandbox).build().expect("valid configuration")
 }
 
 /// A gateway that retries an injected fault after a few milliseconds.
-fn retrying_gateway_for(sandbox: &RunningSandbox) -> HttpGateway {
+fn retrying_gateway_for(sandbox: &Sandbox) -> HttpGateway {
     builder_for(sandbox)
         .timeout(Duration::from_secs(5))
         .retry_policy(RetryPolicy {
@@ -76,14 +50,12 @@ fn retrying_gateway_for(sandbox: &RunningSandbox) -> HttpGateway {
         .expect("valid configuration")
 }
 
-fn payer_for(sandbox: &RunningSandbox) -> SandboxPayer {
-    SandboxPayer {
-        base: sandbox.url().to_owned(),
-        client: reqwest::Client::new(),
-    }
+/// The sandbox's typed control client pays as a buyer on the checkout page would.
+fn payer_for(sandbox: &Sandbox) -> SandboxClient {
+    sandbox.client().expect("a control client")
 }
 
-async fn passes_the_suite(gateway: &dyn Gateway, payer: &SandboxPayer) {
+async fn passes_the_suite(gateway: &dyn Gateway, payer: &SandboxClient) {
     if let Err(failures) = conformance::run_all(gateway, payer).await {
         panic!("{failures}");
     }
@@ -105,21 +77,14 @@ async fn the_http_gateway_behind_a_dyn_gateway_passes_the_conformance_suite() {
 #[tokio::test]
 async fn http_gateway_passes_the_suite_while_the_sandbox_injects_server_errors() {
     let sandbox = sandbox().await;
-    let client = reqwest::Client::new();
+    let control = payer_for(&sandbox);
     for operation in ["create", "get", "list", "expire"] {
-        let response = client
-            .post(format!("{}/_sandbox/faults", sandbox.url()))
-            .json(&serde_json::json!({
-                "operation": operation,
-                "fail_next": 1,
-                "status": 503,
-                "error_code": "SERVER_ERROR",
-                "message": "try later",
-            }))
-            .send()
-            .await
-            .expect("faults endpoint answers");
-        assert!(response.status().is_success(), "{}", response.status());
+        let faults = FaultsRequest {
+            error_code: Some("SERVER_ERROR".into()),
+            message: Some("try later".into()),
+            ..FaultsRequest::fail_next(operation, 1, 503)
+        };
+        control.faults(&faults).await.expect("faults are set");
     }
     passes_the_suite(&retrying_gateway_for(&sandbox), &payer_for(&sandbox)).await;
     sandbox.shutdown().await.expect("clean shutdown");

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use axum::Router;
 use paylink_core::{Gateway, CALLBACK_TOKEN_HEADER};
-use paylink_fake::sandbox::{self, ClockMode, SandboxConfig, SandboxState};
 use paylink_fake::FakeGateway;
 use paylink_http::{BuildError, HttpGateway};
+use paylink_sandbox::{self as sandbox, ClockMode, SandboxConfig, SandboxState};
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
 

@@ -8,8 +8,8 @@ use std::time::Duration;
 use paylink_core::CallbackToken;
 use paylink_example_shop::config::{BACKEND_VAR, BASE_URL_VAR, CALLBACK_TOKEN_VAR, SECRET_KEY_VAR};
 use paylink_example_shop::{ConfigError, Shop, ShopConfig, ShopSettings, StartError};
-use paylink_fake::sandbox::{ClockMode, Sandbox, SandboxConfig, DEFAULT_SECRET_KEY};
 use paylink_fake::FakeGateway;
+use paylink_sandbox::{ClockMode, Sandbox, SandboxClient, SandboxConfig, DEFAULT_SECRET_KEY};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
@@ -135,16 +135,12 @@ async fn the_offline_demo_cancels_an_order_when_its_link_expires() {
         .expect("checkout");
     assert_eq!(created.status(), reqwest::StatusCode::CREATED);
 
-    let advanced: Value = http
-        .post(format!("{base}/_sandbox/clock/advance"))
-        .json(&json!({"seconds": 3600}))
-        .send()
+    let control = SandboxClient::new(&base).expect("a control client");
+    let advanced = control
+        .advance(std::time::Duration::from_secs(3600))
         .await
-        .expect("advance")
-        .json()
-        .await
-        .expect("JSON");
-    assert_eq!(advanced["expired"].as_array().map(Vec::len), Some(1));
+        .expect("advance");
+    assert_eq!(advanced.expired.len(), 1);
     let order = wait_for_state(&http, &format!("{base}/orders/order-1"), "cancelled").await;
     assert_eq!(order["link_state"], "EXPIRED");
 }

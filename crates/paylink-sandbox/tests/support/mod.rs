@@ -2,8 +2,8 @@
 //! small HTTP client speaking to it as an SDK would.
 #![allow(dead_code)]
 
-use paylink_fake::sandbox::{RunningSandbox, Sandbox, SandboxConfig};
 use paylink_fake::FakeGateway;
+use paylink_sandbox::{Sandbox, SandboxConfig};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 use time::macros::datetime;
@@ -34,7 +34,7 @@ pub const REQUIRED_FIELDS: [&str; 17] = [
 
 /// A sandbox on 127.0.0.1:0 with `config` (its key replaced by [`KEY`]), seed 7 and the clock
 /// at 2025-01-02T03:04:05Z.
-pub async fn start(config: SandboxConfig) -> (RunningSandbox, Client) {
+pub async fn start(config: SandboxConfig) -> (Sandbox, Client) {
     let config = SandboxConfig {
         secret_key: KEY.to_owned(),
         ..config
@@ -51,7 +51,7 @@ pub async fn start(config: SandboxConfig) -> (RunningSandbox, Client) {
 }
 
 /// A sandbox with the default configuration.
-pub async fn start_default() -> (RunningSandbox, Client) {
+pub async fn start_default() -> (Sandbox, Client) {
     start(SandboxConfig::default()).await
 }
 

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::api::InvoiceId;
 use super::page::{self, Outcome};
 use super::SandboxState;
-use crate::{FakeError, PayWith};
+use paylink_fake::{FakeError, PayWith};
 
 /// `GET /web/{id}`.
 pub async fn show(State(state): State<Arc<SandboxState>>, InvoiceId(id): InvoiceId) -> Response {

@@ -21,8 +21,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine as _;
 use criterion::{Criterion, Throughput};
-use paylink_fake::sandbox::{RunningSandbox, Sandbox, SandboxConfig};
 use paylink_fake::FakeGateway;
+use paylink_sandbox::{Sandbox, SandboxConfig};
 use tokio::task::JoinSet;
 
 /// Create + get pairs in flight at once in one iteration.
@@ -172,7 +172,7 @@ fn sandbox_http(c: &mut Criterion) {
     ))
     .unwrap_or_else(|e| panic!("auth header: {e}"));
 
-    let (_running, sandbox, minimal): (RunningSandbox, Target, Target) = rt.block_on(async {
+    let (_running, sandbox, minimal): (Sandbox, Target, Target) = rt.block_on(async {
         let config = SandboxConfig {
             secret_key: KEY.to_owned(),
             ..SandboxConfig::default()

@@ -35,9 +35,9 @@ impl ErrorAnswer {
     }
 
     /// 400 `API_VALIDATION_ERROR` with one entry in `errors` per broken rule, worded as the
-    /// engine words its own validation errors ([`crate::api_validation_error`]).
+    /// engine words its own validation errors ([`paylink_fake::api_validation_error`]).
     pub fn validation(violations: &[Violation]) -> Self {
-        ErrorAnswer(Box::new(crate::api_validation_error(violations)))
+        ErrorAnswer(Box::new(paylink_fake::api_validation_error(violations)))
     }
 
     /// 400 `API_VALIDATION_ERROR` for one field.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use paylink_core::invoice::timestamp;
 use paylink_core::{CallbackToken, CALLBACK_TOKEN_HEADER};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
@@ -34,7 +34,7 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const MIN_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// One POST of one callback, as `GET /_sandbox/deliveries` lists it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeliveryAttempt {
     /// Which callback (1, 2, ... in the order they were queued); attempts of one callback
     /// share it.

@@ -6,15 +6,20 @@
 //! wall clock (times come from the invoices the backend returns). A backend is given a
 //! [`Payer`] that makes a payment happen on it.
 //!
+//! It sits in the core, behind the `conformance` feature, beside the trait it checks, so an
+//! adapter of your own runs it without depending on the fake. `paylink-fake` runs it against
+//! `FakeGateway`, `paylink-sandbox` and `paylink-http` against the HTTP sandbox.
+//!
 //! ```
-//! use paylink_fake::{conformance, FakeGateway};
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
-//! let fake = FakeGateway::new();
-//! if let Err(failures) = conformance::run_all(&fake, &fake).await {
-//!     panic!("{failures}");
+//! use paylink_core::conformance::{self, Payer};
+//! use paylink_core::Gateway;
+//!
+//! /// In your adapter's tests: every check, failures listed by name.
+//! async fn my_adapter_conforms(gateway: &dyn Gateway, payer: &dyn Payer) {
+//!     if let Err(failures) = conformance::run_all(gateway, payer).await {
+//!         panic!("{failures}");
+//!     }
 //! }
-//! # }
 //! ```
 
 use std::collections::hash_map::RandomState;
@@ -22,11 +27,11 @@ use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use async_trait::async_trait;
-use paylink_core::{
+use crate::{
     AmountLimits, CreateInvoiceRequest, Currency, Gateway, GatewayError, Invoice, InvoiceItem,
     InvoiceStatus, ListInvoicesQuery, RequestOptions,
 };
+use async_trait::async_trait;
 use rust_decimal::Decimal;
 use time::Duration;
 
@@ -42,18 +47,6 @@ pub trait Payer: Send + Sync {
     /// # Errors
     /// Whatever kept the payment from happening.
     async fn pay(&self, invoice: &Invoice, options: &RequestOptions) -> Result<(), PayerError>;
-}
-
-#[async_trait]
-impl Payer for crate::FakeGateway {
-    async fn pay(&self, invoice: &Invoice, _options: &RequestOptions) -> Result<(), PayerError> {
-        let channel = self
-            .offered_channels(&invoice.id)
-            .and_then(|c| c.into_iter().next())
-            .ok_or_else(|| format!("invoice `{}` offers no channel", invoice.id))?;
-        crate::FakeGateway::pay(self, &invoice.id, crate::PayWith::channel(channel))?;
-        Ok(())
-    }
 }
 
 /// One failed check.

@@ -1,10 +1,10 @@
 //! The `/_sandbox` control endpoints: pay, fail, settle, the clock, faults and reset.
 
-mod sandbox_support;
+mod support;
 
 use reqwest::{Method, StatusCode};
-use sandbox_support::{id_of, start_default};
 use serde_json::json;
+use support::{id_of, start_default};
 
 #[tokio::test]
 async fn pay_uses_the_channel_and_method_asked_for() {
@@ -286,11 +286,11 @@ async fn reset_forgets_every_invoice_and_returns_the_clock_to_its_start() {
 
 #[tokio::test]
 async fn on_the_wall_clock_links_expire_on_their_own() {
-    let config = paylink_fake::sandbox::SandboxConfig {
-        clock: paylink_fake::sandbox::ClockMode::Wall,
-        ..paylink_fake::sandbox::SandboxConfig::default()
+    let config = paylink_sandbox::SandboxConfig {
+        clock: paylink_sandbox::ClockMode::Wall,
+        ..paylink_sandbox::SandboxConfig::default()
     };
-    let (sandbox, client) = sandbox_support::start(config).await;
+    let (sandbox, client) = support::start(config).await;
     let created = client
         .create_ok(json!({ "external_id": "wall", "amount": 50000, "invoice_duration": 1 }))
         .await;

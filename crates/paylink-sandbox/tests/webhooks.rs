@@ -2,7 +2,7 @@
 //! schedule (scaled) after a non-2xx answer, a refused connection or a timeout, and every
 //! attempt is listed by `GET /_sandbox/deliveries`.
 
-mod sandbox_support;
+mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,10 +13,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use paylink_core::{CallbackToken, InvoiceCallback, InvoiceStatus};
-use paylink_fake::sandbox::delivery::SCHEDULE;
-use paylink_fake::sandbox::SandboxConfig;
-use sandbox_support::{id_of, start, Client};
+use paylink_sandbox::delivery::SCHEDULE;
+use paylink_sandbox::SandboxConfig;
 use serde_json::Value;
+use support::{id_of, start, Client};
 use time::OffsetDateTime;
 
 const TOKEN: &str = "callback-token-for-tests";

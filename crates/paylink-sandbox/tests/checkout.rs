@@ -1,11 +1,11 @@
 //! The hosted checkout page: what it shows, that it escapes what merchants send, and that
 //! paying or failing through its forms redirects as Xendit's checkout does.
 
-mod sandbox_support;
+mod support;
 
 use reqwest::{Method, StatusCode};
-use sandbox_support::{id_of, start_default, Client};
 use serde_json::{json, Value};
+use support::{id_of, start_default, Client};
 
 async fn coffee(client: &Client, extra: Value) -> Value {
     let mut body = json!({

@@ -7,30 +7,22 @@ use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::Json;
-use paylink_core::invoice::timestamp;
 use paylink_core::{
     ApiError, ChannelCode, ChannelFamily, GatewayError, Invoice, Operation, PaymentMethod,
 };
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::api::InvoiceId;
+use super::client::{
+    AdvanceRequest, Advanced, ClockReading, FailedPayment, FaultsApplied, FaultsRequest,
+    PayRequest, ResetDone,
+};
 use super::delivery::DeliveryAttempt;
 use super::error::ErrorAnswer;
 use super::page;
 use super::SandboxState;
-use crate::{FakeError, PayWith};
-
-/// Body of `pay` and `fail`: both fields optional.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PayRequest {
-    /// `payment_method` to report (`EWALLET`, `BANK_TRANSFER`...).
-    pub payment_method: Option<String>,
-    /// Channel to pay through (`DANA`, `BNI`...).
-    pub payment_channel: Option<String>,
-}
+use paylink_fake::{FakeError, PayWith};
 
 /// `POST /_sandbox/invoices/{id}/pay`.
 pub async fn pay(
@@ -49,15 +41,16 @@ pub async fn fail(
     State(state): State<Arc<SandboxState>>,
     InvoiceId(id): InvoiceId,
     request: Request,
-) -> Result<Json<Value>, ErrorAnswer> {
+) -> Result<Json<FailedPayment>, ErrorAnswer> {
     let body: PayRequest = read_json(&state, request).await?.unwrap_or_default();
     let engine = state.engine();
     let with = pay_with(&engine, &id, body)?;
     let invoice = engine.fail_payment(&id, with).map_err(fake_error)?;
-    let attempts = engine.failed_attempts(&id).unwrap_or(0);
-    Ok(Json(
-        json!({ "invoice": invoice, "failed_attempts": attempts }),
-    ))
+    let failed_attempts = engine.failed_attempts(&id).unwrap_or(0);
+    Ok(Json(FailedPayment {
+        invoice,
+        failed_attempts,
+    }))
 }
 
 /// `POST /_sandbox/invoices/{id}/settle`.
@@ -68,34 +61,26 @@ pub async fn settle(
     state.engine().settle(&id).map(Json).map_err(fake_error)
 }
 
-/// Body of `clock/advance`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AdvanceRequest {
-    /// Whole seconds to move forward.
-    pub seconds: u64,
-}
-
 /// `POST /_sandbox/clock/advance`: moves the clock and expires what falls due (each expiry
 /// sends its webhook).
 pub async fn advance(
     State(state): State<Arc<SandboxState>>,
     request: Request,
-) -> Result<Json<Value>, ErrorAnswer> {
+) -> Result<Json<Advanced>, ErrorAnswer> {
     let body: Option<AdvanceRequest> = read_json(&state, request).await?;
     let Some(body) = body else {
         return Err(ErrorAnswer::invalid_field("seconds", "is required"));
     };
     let (now, expired) = state.advance(Duration::from_secs(body.seconds));
-    let ids: Vec<String> = expired.into_iter().map(|i| i.id).collect();
-    Ok(Json(
-        json!({ "now": timestamp::format(now), "expired": ids }),
-    ))
+    let expired = expired.into_iter().map(|i| i.id).collect();
+    Ok(Json(Advanced { now, expired }))
 }
 
 /// `GET /_sandbox/clock`.
-pub async fn clock(State(state): State<Arc<SandboxState>>) -> Json<Value> {
-    Json(json!({ "now": timestamp::format(state.engine().now()) }))
+pub async fn clock(State(state): State<Arc<SandboxState>>) -> Json<ClockReading> {
+    Json(ClockReading {
+        now: state.engine().now(),
+    })
 }
 
 /// `GET /_sandbox/deliveries`: every webhook attempt, oldest first.
@@ -103,40 +88,11 @@ pub async fn deliveries(State(state): State<Arc<SandboxState>>) -> Json<Vec<Deli
     Json(state.deliverer().attempts())
 }
 
-/// Body of `faults`: every field optional; several faults can be set in one call.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FaultsRequest {
-    /// Remove every fault first.
-    #[serde(default)]
-    pub clear: bool,
-    /// The API operation `fail_next` and `latency_ms` apply to: `create`, `get`, `list`,
-    /// `expire`.
-    pub operation: Option<String>,
-    /// Fail the next N calls of `operation`.
-    pub fail_next: Option<usize>,
-    /// HTTP status of the injected failures (default 500).
-    pub status: Option<u16>,
-    /// `error_code` of the injected failures (default by status).
-    pub error_code: Option<String>,
-    /// `message` of the injected failures.
-    pub message: Option<String>,
-    /// Delay every call of `operation` by this many milliseconds (0 removes the delay).
-    pub latency_ms: Option<u64>,
-    /// Send each of the next N callbacks twice.
-    pub duplicate_callbacks: Option<usize>,
-    /// Swap each of the next N pairs of callbacks.
-    pub reorder_callbacks: Option<usize>,
-    /// Send a callback held for reordering whose partner never came.
-    #[serde(default)]
-    pub release_held_callback: bool,
-}
-
 /// `POST /_sandbox/faults`.
 pub async fn faults(
     State(state): State<Arc<SandboxState>>,
     request: Request,
-) -> Result<Json<Value>, ErrorAnswer> {
+) -> Result<Json<FaultsApplied>, ErrorAnswer> {
     let body: FaultsRequest = read_json(&state, request).await?.unwrap_or_default();
     let operation = body.operation.as_deref().map(operation).transpose()?;
     let needs_operation = body.fail_next.is_some() || body.latency_ms.is_some();
@@ -182,16 +138,20 @@ pub async fn faults(
     if let Some(n) = body.reorder_callbacks {
         engine.reorder_next_callbacks(n);
     }
-    let released = body.release_held_callback && engine.release_held_callback();
-    Ok(Json(
-        json!({ "ok": true, "released_held_callback": released }),
-    ))
+    let released_held_callback = body.release_held_callback && engine.release_held_callback();
+    Ok(Json(FaultsApplied {
+        ok: true,
+        released_held_callback,
+    }))
 }
 
 /// `POST /_sandbox/reset`: forgets every invoice, callback, fault and webhook attempt.
-pub async fn reset(State(state): State<Arc<SandboxState>>) -> Json<Value> {
+pub async fn reset(State(state): State<Arc<SandboxState>>) -> Json<ResetDone> {
     state.reset();
-    Json(json!({ "ok": true, "now": timestamp::format(state.engine().now()) }))
+    Json(ResetDone {
+        ok: true,
+        now: state.engine().now(),
+    })
 }
 
 fn operation(name: &str) -> Result<Operation, ErrorAnswer> {
@@ -221,7 +181,7 @@ fn default_code(status: u16) -> &'static str {
 /// The payment to make: the channel asked for, else the first channel of the method asked for,
 /// else the first channel the link offers.
 fn pay_with(
-    engine: &crate::FakeGateway,
+    engine: &paylink_fake::FakeGateway,
     id: &str,
     body: PayRequest,
 ) -> Result<PayWith, ErrorAnswer> {

@@ -1,12 +1,12 @@
 //! The sandbox speaks Xendit's invoice API over HTTP: paths, auth, `for-user-id`, the list
 //! query encodings of every SDK, error bodies, body limits and fallbacks.
 
-mod sandbox_support;
+mod support;
 
-use paylink_fake::sandbox::SandboxConfig;
+use paylink_sandbox::SandboxConfig;
 use reqwest::{Method, StatusCode};
-use sandbox_support::{assert_complete, id_of, start, start_default, KEY};
 use serde_json::{json, Value};
+use support::{assert_complete, id_of, start, start_default, KEY};
 
 #[tokio::test]
 async fn create_answers_a_pending_invoice_on_both_paths() {
@@ -432,13 +432,13 @@ async fn the_router_serves_an_engine_built_by_the_caller() {
         secret_key: KEY.to_owned(),
         ..SandboxConfig::default()
     };
-    let state = paylink_fake::sandbox::SandboxState::new(config, base.clone(), engine.clone());
+    let state = paylink_sandbox::SandboxState::new(config, base.clone(), engine.clone());
     state.start_delivery();
-    let app = paylink_fake::sandbox::router(state);
+    let app = paylink_sandbox::router(state);
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    let client = sandbox_support::Client::new(&base);
+    let client = support::Client::new(&base);
     let created = client.invoice("mounted").await;
     assert_eq!(
         created["invoice_url"],

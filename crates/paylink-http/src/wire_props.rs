@@ -1,8 +1,8 @@
 //! Properties of the wire encoding: any id is one path segment that decodes back to itself,
 //! and any list query survives the trip through its query string and the core's reader.
 
+use crate::wire::{encode_component, list_query_string};
 use paylink_core::{InvoiceStatus, ListInvoicesQuery};
-use paylink_http::wire::{encode_component, list_query_string};
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
 use time::OffsetDateTime;

@@ -1,7 +1,9 @@
 #![doc = include_str!("README.md")]
+#![warn(missing_docs)]
 
 mod api;
 pub mod checkout;
+mod client;
 mod control;
 pub mod delivery;
 pub mod error;
@@ -24,7 +26,12 @@ use time::OffsetDateTime;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::{FakeGateway, FakeGatewayBuilder};
+use paylink_fake::{FakeGateway, FakeGatewayBuilder};
+
+pub use client::{
+    AdvanceRequest, Advanced, ClockReading, ControlError, FailedPayment, FaultsApplied,
+    FaultsRequest, PayRequest, ResetDone, SandboxClient, DEFAULT_CONTROL_TIMEOUT,
+};
 use delivery::{Deliverer, DeliveryTarget};
 use error::ErrorAnswer;
 
@@ -309,9 +316,15 @@ async fn wrong_method(method: Method, uri: Uri) -> ErrorAnswer {
     ErrorAnswer::wrong_method(method.as_str(), uri.path())
 }
 
-/// Starts sandboxes.
-#[derive(Debug)]
-pub struct Sandbox;
+/// A sandbox serving in the background. Dropping it stops it.
+pub struct Sandbox {
+    addr: SocketAddr,
+    base_url: String,
+    state: Arc<SandboxState>,
+    stop: Option<oneshot::Sender<()>>,
+    join: Option<JoinHandle<std::io::Result<()>>>,
+    ticker: Option<JoinHandle<()>>,
+}
 
 impl Sandbox {
     /// Binds `config.addr`, builds the engine from `engine` with `invoice_url` pointing at this
@@ -322,7 +335,7 @@ impl Sandbox {
     pub async fn start(
         config: SandboxConfig,
         engine: FakeGatewayBuilder,
-    ) -> std::io::Result<RunningSandbox> {
+    ) -> std::io::Result<Sandbox> {
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         let addr = listener.local_addr()?;
         let base_url = config
@@ -355,7 +368,7 @@ impl Sandbox {
             })
             .into_future();
         let join = tokio::spawn(server);
-        Ok(RunningSandbox {
+        Ok(Sandbox {
             addr,
             base_url,
             state,
@@ -364,19 +377,7 @@ impl Sandbox {
             ticker,
         })
     }
-}
 
-/// A sandbox serving in the background. Dropping it stops it.
-pub struct RunningSandbox {
-    addr: SocketAddr,
-    base_url: String,
-    state: Arc<SandboxState>,
-    stop: Option<oneshot::Sender<()>>,
-    join: Option<JoinHandle<std::io::Result<()>>>,
-    ticker: Option<JoinHandle<()>>,
-}
-
-impl RunningSandbox {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -385,6 +386,14 @@ impl RunningSandbox {
     /// The address clients reach it at (`http://127.0.0.1:4010`).
     pub fn url(&self) -> &str {
         &self.base_url
+    }
+
+    /// A typed client for its `/_sandbox` control endpoints.
+    ///
+    /// # Errors
+    /// Only if the HTTP client cannot be set up (no TLS backend).
+    pub fn client(&self) -> Result<SandboxClient, ControlError> {
+        SandboxClient::new(&self.base_url)
     }
 
     /// The engine behind it (after a reset, the new one).
@@ -419,7 +428,7 @@ impl RunningSandbox {
     }
 }
 
-impl Drop for RunningSandbox {
+impl Drop for Sandbox {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -431,9 +440,9 @@ impl Drop for RunningSandbox {
     }
 }
 
-impl std::fmt::Debug for RunningSandbox {
+impl std::fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunningSandbox")
+        f.debug_struct("Sandbox")
             .field("addr", &self.addr)
             .field("base_url", &self.base_url)
             .finish_non_exhaustive()
