@@ -21,17 +21,25 @@ use crate::request::{
 pub mod timestamp {
     use serde::{Deserialize, Deserializer, Serializer};
     use time::format_description::well_known::Rfc3339;
-    use time::macros::format_description;
     use time::{OffsetDateTime, UtcOffset};
 
     /// Formats a timestamp the way Xendit does.
     pub fn format(t: OffsetDateTime) -> String {
         let t = t.to_offset(UtcOffset::UTC);
-        let fmt = format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-        );
-        t.format(&fmt)
-            .unwrap_or_else(|_| t.unix_timestamp().to_string())
+        if !(0..=9999).contains(&t.year()) {
+            // RFC 3339 has four-digit years only.
+            return t.unix_timestamp().to_string();
+        }
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.millisecond()
+        )
     }
 
     /// Parses an RFC 3339 timestamp (`Z` or an offset, any precision).

@@ -9,8 +9,7 @@ use std::time::Duration;
 use paylink_core::{ApiError, GatewayError, ListInvoicesQuery};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
-use time::macros::format_description;
-use time::{OffsetDateTime, PrimitiveDateTime};
+use time::OffsetDateTime;
 
 /// What JavaScript's `encodeURIComponent` leaves alone, which is what Xendit's Node SDK does to
 /// ids and query values: letters, digits and `-_.!~*'()`.
@@ -93,15 +92,12 @@ pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
     Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
 }
 
-/// An HTTP-date in its IMF-fixdate form (`Wed, 21 Oct 2015 07:28:00 GMT`), as `Date` and
-/// `Retry-After` carry it.
+/// An HTTP-date (`Wed, 21 Oct 2015 07:28:00 GMT`, or the obsolete RFC 850 and asctime forms a
+/// recipient must also accept), as `Date` and `Retry-After` carry it.
 pub fn parse_http_date(value: &str) -> Option<OffsetDateTime> {
-    let format = format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    PrimitiveDateTime::parse(value.trim(), &format)
+    httpdate::parse_http_date(value.trim())
         .ok()
-        .map(PrimitiveDateTime::assume_utc)
+        .map(OffsetDateTime::from)
 }
 
 /// A non-negative decimal number of seconds (`2`, `1.5`, `0.250`), read exactly without
@@ -248,6 +244,16 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-1", now), None);
+    }
+
+    #[test]
+    fn http_dates_are_read_in_all_three_forms_http_allows() {
+        let want = Some(datetime!(1994-11-06 08:49:37 UTC));
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), want);
+        assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), want);
+        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), want);
+        assert_eq!(parse_http_date(" Sun, 06 Nov 1994 08:49:37 GMT "), want);
+        assert_eq!(parse_http_date("06 Nov 1994"), None);
     }
 
     #[test]
