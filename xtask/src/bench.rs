@@ -177,6 +177,14 @@ fn write_doc(root: &Path, table: &str, extra: &str) -> Result<(), String> {
          reference only.\n\n{table}{extra}"
     );
     let path = root.join("docs/benchmarks.md");
+    // `cargo xtask build-time` owns its own section; keep it.
+    let kept = fs::read_to_string(&path)
+        .ok()
+        .and_then(|old| crate::build_time::own_section(&old).map(str::to_owned));
+    let doc = match kept {
+        Some(section) => format!("{}\n\n{section}", doc.trim_end()),
+        None => doc,
+    };
     fs::write(&path, doc).map_err(|e| format!("write {}: {e}", path.display()))?;
     println!("wrote {}", path.display());
     Ok(())

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod bench;
+mod build_time;
 
 const USAGE: &str = "usage: cargo xtask <task>
 
@@ -13,7 +14,10 @@ tasks:
                   warnings denied, then the end-to-end tests (official Node SDK and headless Chromium)
   e2e             only the end-to-end tests (needs node, npm and /usr/bin/chromium)
   bench           run the criterion benches and print one table of ratios
-                  (also written to docs/benchmarks.md)";
+                  (also written to docs/benchmarks.md)
+  build-time [--runs N]
+                  cold debug build time and peak memory of paylink vs async-stripe
+                  (median of N interleaved runs; also written to docs/benchmarks.md)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -21,6 +25,7 @@ fn main() -> ExitCode {
         Some("ci") => ci(!args.iter().any(|a| a == "--no-e2e")),
         Some("e2e") => e2e(),
         Some("bench") => bench::run(&root()),
+        Some("build-time") => build_time::run(&root()),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -85,6 +90,23 @@ fn ci(with_e2e: bool) -> Result<(), String> {
     test.args(["test", "--workspace", "--all-features"])
         .env("CI", "true");
     run("cargo test", test)?;
+
+    // A host application's own workspace, outside this one's feature unification: paylink must
+    // not change serde, serde_json or rust_decimal for it (probe/README.md). It shares the target
+    // dir so that dependencies built with the same features are reused.
+    let target_dir = env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| env::current_dir().map(|cwd| cwd.join(&dir)).unwrap_or(dir))
+        .unwrap_or_else(|| root().join("target"));
+    let mut probe = cargo();
+    probe
+        .args(["test", "--locked", "--manifest-path", "probe/Cargo.toml"])
+        .env("CI", "true")
+        .env("CARGO_TARGET_DIR", target_dir);
+    run(
+        "host-app probe (paylink's features leave serde, serde_json and rust_decimal as they are)",
+        probe,
+    )?;
 
     // The README's first command must keep working.
     let mut quickstart = cargo();
