@@ -568,7 +568,7 @@ fn is_validation<T>(r: &Result<T, GatewayError>, code: &str) -> bool {
 fn show<T>(r: &Result<T, GatewayError>) -> String {
     match r {
         Ok(_) => "success".into(),
-        Err(e) => format!("{} ({e})", e.kind()),
+        Err(e) => format!("{e:?}"),
     }
 }
 

@@ -34,10 +34,12 @@
 pub mod codes;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod error;
 pub mod gateway;
 pub mod invoice;
 pub mod json_amount;
 pub mod lifecycle;
+mod list_query;
 pub mod money;
 mod object_only;
 pub mod request;
@@ -50,7 +52,8 @@ pub use codes::{
     BankCode, ChannelCode, ChannelFamily, ClientType, DirectDebitType, EwalletType, InvoiceStatus,
     NotificationChannel, PaylaterType, PaymentMethod, QrCodeType, RetailOutletName,
 };
-pub use gateway::{ApiError, Gateway, GatewayError, ListInvoicesQuery, QueryError, RequestOptions};
+pub use error::{body_snippet, ApiError, ErrorSource, GatewayError, BODY_SNIPPET_BYTES};
+pub use gateway::{Gateway, RequestOptions};
 pub use invoice::{
     AvailableBank, AvailableDirectDebit, AvailableEwallet, AvailablePaylater, AvailableQrCode,
     AvailableRetailOutlet, Invoice, PaymentDetails,
@@ -59,13 +62,14 @@ pub use lifecycle::{
     reconcile, ExpiryCause, Lifecycle, LinkEvent, LinkState, Reconciled, Transition,
     TransitionError,
 };
+pub use list_query::{ListInvoicesQuery, QueryError};
 pub use money::{AmountLimits, AmountRange, Currency, Money, MoneyError, UnknownCurrency};
 pub use request::{
     Address, CardProperties, ChannelProperties, CreateInvoiceBuilder, CreateInvoiceFields,
     CreateInvoiceRequest, Customer, InstallmentConfiguration, InstallmentTerms, InvoiceFee,
     InvoiceItem, Metadata, NotificationPreference, ValidationErrors, Violation,
 };
-pub use retry::{Operation, RetryDecision, RetryPolicy};
+pub use retry::{FailedAttempt, Operation, RetryDecision, RetryPolicy};
 pub use webhook::{
     parse_callback, verify_and_parse, CallbackToken, EventKind, InvoiceCallback, InvoiceEvent,
     Payment, WebhookError, CALLBACK_TOKEN_HEADER,

@@ -1,10 +1,11 @@
-//! The retry decision as a pure function: from the operation, the attempt number, the failure
-//! and injected randomness, decide to retry after a delay or to give up. The loop that sleeps
-//! and re-sends lives in the HTTP adapter.
+//! The retry decision as a pure function: from what an adapter observed of a failed attempt
+//! (operation, attempt number, the error and its HTTP status, the wait the server asked for, the
+//! time spent) and injected randomness, decide to retry after a delay, to look up a create that
+//! may have happened, or to give up. The adapter only sleeps and sends.
 
 use std::time::Duration;
 
-use crate::gateway::GatewayError;
+use crate::error::GatewayError;
 
 /// The gateway operation that failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,6 +37,22 @@ pub enum RetryDecision {
     },
     /// Return the error.
     GiveUp,
+}
+
+/// What an adapter observed of one failed attempt: everything the retry decision reads.
+#[derive(Debug, Clone, Copy)]
+pub struct FailedAttempt<'a> {
+    /// The operation.
+    pub operation: Operation,
+    /// Which attempt failed (1-based).
+    pub attempt: u32,
+    /// How it failed; its HTTP status, when an answer came, is part of it
+    /// ([`GatewayError::status`]), also for an answer whose body could not be read.
+    pub error: &'a GatewayError,
+    /// The wait the server asked for (`Retry-After` or `Rate-Limit-Reset`), on any status.
+    pub server_wait: Option<Duration>,
+    /// Time since the first attempt began.
+    pub elapsed: Duration,
 }
 
 /// Bounded exponential backoff with jitter.
@@ -76,43 +93,46 @@ impl RetryPolicy {
         }
     }
 
-    /// Decides after attempt number `attempt` (1-based) failed with `error`, `elapsed` after
-    /// the first attempt began. `random` is any uniformly drawn `u64`; it only spreads the
-    /// delay.
-    pub fn decide(
-        &self,
-        operation: Operation,
-        attempt: u32,
-        error: &GatewayError,
-        elapsed: Duration,
-        random: u64,
-    ) -> RetryDecision {
-        if attempt >= self.max_attempts {
+    /// Decides what follows a failed attempt. `random` is any uniformly drawn `u64`; it only
+    /// spreads the delay.
+    ///
+    /// - Retried: a 429, a 5xx other than 501 and 505 (whether or not its body could be read),
+    ///   and a timeout or broken connection. Anything else is returned as it is.
+    /// - The wait: the server's wait (`Retry-After`, `Rate-Limit-Reset`) as asked on a 429;
+    ///   otherwise the backoff, or the server's wait when that is longer.
+    /// - No retry once `max_attempts` attempts were made or when the wait would pass
+    ///   `max_elapsed`.
+    /// - A create that [may have reached the server](GatewayError::may_have_reached_server) is
+    ///   never sent again blindly: [`RetryDecision::LookUpThenRetry`].
+    pub fn decide(&self, failed: &FailedAttempt<'_>, random: u64) -> RetryDecision {
+        if failed.attempt >= self.max_attempts {
             return RetryDecision::GiveUp;
         }
-        let ambiguous = match error {
-            GatewayError::RateLimited { .. } => false,
-            GatewayError::Timeout { request_sent } => *request_sent,
-            GatewayError::Transport { request_sent, .. } => *request_sent,
-            // 501 and 505 say the server cannot handle the request at all: a retry won't help.
-            GatewayError::Server(e) if matches!(e.status, 501 | 505) => {
-                return RetryDecision::GiveUp
-            }
-            // Other 5xx may come after the server acted on the request.
-            GatewayError::Server(_) => true,
-            _ => return RetryDecision::GiveUp,
+        let status = failed.error.status();
+        let retryable = match (failed.error, status) {
+            (GatewayError::Timeout { .. } | GatewayError::Transport { .. }, _) => true,
+            (_, Some(429)) => true,
+            (_, Some(501 | 505)) => false,
+            (GatewayError::Server(_) | GatewayError::Decode { .. }, Some(500..=599)) => true,
+            _ => false,
         };
-        let after = match error {
-            GatewayError::RateLimited {
-                retry_after: Some(wait),
-                ..
-            } => *wait,
-            _ => self.backoff(attempt, random),
-        };
-        if elapsed.saturating_add(after) > self.max_elapsed {
+        if !retryable {
             return RetryDecision::GiveUp;
         }
-        if operation == Operation::Create && ambiguous {
+        let server_wait = failed.server_wait.or(match failed.error {
+            GatewayError::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        });
+        let backoff = self.backoff(failed.attempt, random);
+        let after = match server_wait {
+            Some(wait) if status == Some(429) => wait,
+            Some(wait) => wait.max(backoff),
+            None => backoff,
+        };
+        if failed.elapsed.saturating_add(after) > self.max_elapsed {
+            return RetryDecision::GiveUp;
+        }
+        if failed.operation == Operation::Create && failed.error.may_have_reached_server() {
             RetryDecision::LookUpThenRetry { after }
         } else {
             RetryDecision::Retry { after }
@@ -145,10 +165,28 @@ impl RetryPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gateway::ApiError;
+    use crate::error::ApiError;
 
     fn server() -> GatewayError {
-        GatewayError::Server(ApiError::new(500, "SERVER_ERROR", "boom"))
+        GatewayError::from_api(ApiError::new(500, "SERVER_ERROR", "boom"), None)
+    }
+
+    fn decide(
+        p: &RetryPolicy,
+        operation: Operation,
+        attempt: u32,
+        error: &GatewayError,
+    ) -> RetryDecision {
+        p.decide(
+            &FailedAttempt {
+                operation,
+                attempt,
+                error,
+                server_wait: None,
+                elapsed: Duration::ZERO,
+            },
+            7,
+        )
     }
 
     #[test]
@@ -156,12 +194,12 @@ mod tests {
         let p = RetryPolicy::default();
         for attempt in 1..p.max_attempts {
             assert!(matches!(
-                p.decide(Operation::Get, attempt, &server(), Duration::ZERO, 7),
+                decide(&p, Operation::Get, attempt, &server()),
                 RetryDecision::Retry { .. }
             ));
         }
         assert_eq!(
-            p.decide(Operation::Get, p.max_attempts, &server(), Duration::ZERO, 7),
+            decide(&p, Operation::Get, p.max_attempts, &server()),
             RetryDecision::GiveUp
         );
     }
@@ -169,8 +207,14 @@ mod tests {
     #[test]
     fn a_create_is_never_blindly_retried_after_an_ambiguous_failure() {
         let p = RetryPolicy::default();
+        let proxy_page = GatewayError::Decode {
+            status: 502,
+            message: "not JSON".into(),
+            body: "<html>".into(),
+        };
         for e in [
             server(),
+            proxy_page,
             GatewayError::Timeout { request_sent: true },
             GatewayError::Transport {
                 message: "reset".into(),
@@ -178,34 +222,74 @@ mod tests {
                 source: None,
             },
         ] {
-            assert!(matches!(
-                p.decide(Operation::Create, 1, &e, Duration::ZERO, 0),
-                RetryDecision::LookUpThenRetry { .. }
-            ));
+            assert!(
+                matches!(
+                    decide(&p, Operation::Create, 1, &e),
+                    RetryDecision::LookUpThenRetry { .. }
+                ),
+                "{e:?}"
+            );
         }
         assert!(matches!(
-            p.decide(
+            decide(
+                &p,
                 Operation::Create,
                 1,
                 &GatewayError::Timeout {
                     request_sent: false
-                },
-                Duration::ZERO,
-                0
+                }
             ),
             RetryDecision::Retry { .. }
         ));
     }
 
     #[test]
-    fn retry_after_is_honoured() {
+    fn retry_after_is_honoured_as_asked_on_a_429_and_as_a_floor_on_a_5xx() {
         let p = RetryPolicy::default();
-        let e = GatewayError::RateLimited {
-            error: ApiError::new(429, "RATE_LIMIT_EXCEEDED", "slow down"),
-            retry_after: Some(Duration::from_secs(3)),
+        let limited =
+            GatewayError::from_api(ApiError::new(429, "RATE_LIMIT_EXCEEDED", "slow down"), None);
+        let failed = |error, wait| FailedAttempt {
+            operation: Operation::Create,
+            attempt: 1,
+            error,
+            server_wait: Some(wait),
+            elapsed: Duration::ZERO,
         };
         assert_eq!(
-            p.decide(Operation::Create, 1, &e, Duration::ZERO, 99),
+            p.decide(&failed(&limited, Duration::from_millis(3)), 99),
+            RetryDecision::Retry {
+                after: Duration::from_millis(3)
+            }
+        );
+        let unavailable = GatewayError::Decode {
+            status: 503,
+            message: "not JSON".into(),
+            body: String::new(),
+        };
+        assert_eq!(
+            p.decide(&failed(&unavailable, Duration::from_secs(2)), 99),
+            RetryDecision::LookUpThenRetry {
+                after: Duration::from_secs(2)
+            }
+        );
+        let short = p.decide(&failed(&unavailable, Duration::from_millis(1)), 99);
+        assert_eq!(
+            short,
+            RetryDecision::LookUpThenRetry {
+                after: p.backoff(1, 99)
+            }
+        );
+    }
+
+    #[test]
+    fn a_rate_limit_error_carries_its_own_wait_when_none_is_observed() {
+        let p = RetryPolicy::default();
+        let e = GatewayError::from_api(
+            ApiError::new(429, "RATE_LIMIT_EXCEEDED", "slow down"),
+            Some(Duration::from_secs(3)),
+        );
+        assert_eq!(
+            decide(&p, Operation::Get, 1, &e),
             RetryDecision::Retry {
                 after: Duration::from_secs(3)
             }
@@ -213,20 +297,44 @@ mod tests {
     }
 
     #[test]
-    fn client_errors_are_not_retried() {
+    fn client_errors_and_unsupported_server_features_are_not_retried() {
         let p = RetryPolicy::default();
-        let e = GatewayError::NotFound(ApiError::new(404, "INVOICE_NOT_FOUND_ERROR", "x"));
+        for status in [400, 401, 403, 404, 409, 501, 505] {
+            let e = GatewayError::from_api(ApiError::new(status, "X", "x"), None);
+            assert_eq!(
+                decide(&p, Operation::Get, 1, &e),
+                RetryDecision::GiveUp,
+                "{status}"
+            );
+        }
+        let garbled_success = GatewayError::Decode {
+            status: 200,
+            message: "cut".into(),
+            body: String::new(),
+        };
         assert_eq!(
-            p.decide(Operation::Get, 1, &e, Duration::ZERO, 0),
+            decide(&p, Operation::Create, 1, &garbled_success),
             RetryDecision::GiveUp
         );
     }
 
     #[test]
-    fn the_time_budget_stops_retries() {
+    fn the_time_budget_stops_retries_including_a_servers_long_wait() {
         let p = RetryPolicy::default();
+        let error = server();
+        let failed = |elapsed, server_wait| FailedAttempt {
+            operation: Operation::Get,
+            attempt: 1,
+            error: &error,
+            server_wait,
+            elapsed,
+        };
         assert_eq!(
-            p.decide(Operation::Get, 1, &server(), p.max_elapsed, 0),
+            p.decide(&failed(p.max_elapsed, None), 0),
+            RetryDecision::GiveUp
+        );
+        assert_eq!(
+            p.decide(&failed(Duration::ZERO, Some(p.max_elapsed * 2)), 0),
             RetryDecision::GiveUp
         );
     }

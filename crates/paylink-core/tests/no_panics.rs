@@ -190,7 +190,12 @@ fn feed(bytes: &[u8], status: u16) {
         Some(Duration::from_millis(u64::from(status))),
     );
     assert_eq!(e.status(), Some(status));
-    let _ = (e.to_string(), e.kind(), e.error_code(), format!("{e:?}"));
+    let _ = (
+        e.to_string(),
+        e.may_have_reached_server(),
+        e.error_code(),
+        format!("{e:?}"),
+    );
 }
 
 proptest! {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use paylink_core::{ApiError, GatewayError, Operation, RetryDecision, RetryPolicy};
+use paylink_core::{ApiError, FailedAttempt, GatewayError, Operation, RetryDecision, RetryPolicy};
 use proptest::prelude::*;
 
 fn arb_duration() -> impl Strategy<Value = Duration> {
@@ -38,12 +38,8 @@ fn arb_error() -> impl Strategy<Value = GatewayError> {
     let api = |status: u16| ApiError::new(status, "CODE", "message");
     prop_oneof![
         (400_u16..600).prop_map(move |s| GatewayError::from_api(api(s), None)),
-        proptest::option::of(arb_duration()).prop_map(move |retry_after| {
-            GatewayError::RateLimited {
-                error: api(429),
-                retry_after,
-            }
-        }),
+        proptest::option::of(arb_duration())
+            .prop_map(move |retry_after| { GatewayError::from_api(api(429), retry_after) }),
         any::<bool>().prop_map(|request_sent| GatewayError::Timeout { request_sent }),
         any::<bool>().prop_map(|request_sent| GatewayError::Transport {
             message: "connection reset".into(),
@@ -58,13 +54,28 @@ fn arb_error() -> impl Strategy<Value = GatewayError> {
     ]
 }
 
-/// Whether the failure may have reached the server and been acted on.
+/// An independent model of the rules: whether the server may have acted on the request.
 fn may_have_happened(e: &GatewayError) -> bool {
+    let acted =
+        |s: u16| (200..300).contains(&s) || ((500..600).contains(&s) && s != 501 && s != 505);
     match e {
         GatewayError::Timeout { request_sent } => *request_sent,
         GatewayError::Transport { request_sent, .. } => *request_sent,
-        GatewayError::Server(_) => true,
+        GatewayError::Server(api) => acted(api.status),
+        GatewayError::Decode { status, .. } => acted(*status),
         _ => false,
+    }
+}
+
+/// The model of what is retried at all.
+fn retryable(e: &GatewayError) -> bool {
+    match e {
+        GatewayError::Timeout { .. } | GatewayError::Transport { .. } => true,
+        other => match other.status() {
+            Some(429) => true,
+            Some(s @ 500..=599) => s != 501 && s != 505,
+            _ => false,
+        },
     }
 }
 
@@ -78,9 +89,11 @@ proptest! {
         attempt in 0_u32..12,
         error in arb_error(),
         elapsed in arb_duration(),
+        server_wait in proptest::option::of(arb_duration()),
         random in any::<u64>(),
     ) {
-        let decision = policy.decide(operation, attempt, &error, elapsed, random);
+        let failed = FailedAttempt { operation, attempt, error: &error, server_wait, elapsed };
+        let decision = policy.decide(&failed, random);
         let after = match decision {
             RetryDecision::GiveUp => return Ok(()),
             RetryDecision::Retry { after } => {
@@ -101,22 +114,16 @@ proptest! {
             elapsed.saturating_add(after) <= policy.max_elapsed,
             "waiting {:?} after {:?} passes the budget {:?}", after, elapsed, policy.max_elapsed
         );
-        match &error {
-            GatewayError::RateLimited { retry_after: Some(wait), .. } => prop_assert_eq!(after, *wait),
-            _ => prop_assert!(after <= policy.max_delay, "{:?} > cap {:?}", after, policy.max_delay),
+        let asked = server_wait.or(match &error {
+            GatewayError::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        });
+        match asked {
+            Some(wait) if error.status() == Some(429) => prop_assert_eq!(after, wait),
+            Some(wait) => prop_assert!(after >= wait && after <= wait.max(policy.max_delay)),
+            None => prop_assert!(after <= policy.max_delay, "{:?} > cap {:?}", after, policy.max_delay),
         }
-        prop_assert!(
-            !matches!(
-                error,
-                GatewayError::NotFound(_)
-                    | GatewayError::Unauthorized(_)
-                    | GatewayError::Forbidden(_)
-                    | GatewayError::Validation(_)
-                    | GatewayError::Api(_)
-                    | GatewayError::Decode { .. }
-            ),
-            "{:?} is not retried", error
-        );
+        prop_assert!(retryable(&error), "{:?} is not retried", error);
     }
 
     #[test]

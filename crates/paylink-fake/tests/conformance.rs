@@ -51,11 +51,11 @@ async fn the_suite_reports_a_backend_that_breaks_a_rule() {
     fake.fail_next(
         paylink_core::Operation::Expire,
         usize::MAX,
-        paylink_core::GatewayError::Server(paylink_core::ApiError::new(
+        paylink_core::GatewayError::Server(Box::new(paylink_core::ApiError::new(
             500,
             "INTERNAL_SERVER_ERROR",
             "Something unxpected happened.",
-        )),
+        ))),
     );
     let failures = conformance::run_all(&fake, &fake)
         .await

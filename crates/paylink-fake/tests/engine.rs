@@ -34,7 +34,7 @@ async fn refused(fake: &FakeGateway, req: paylink_core::CreateInvoiceBuilder) ->
         .build()
         .expect("valid shape");
     match fake.create_invoice(&req, &opts()).await {
-        Err(GatewayError::Validation(e)) => e,
+        Err(GatewayError::Validation(e)) => *e,
         other => panic!("expected a Validation error, got {other:?}"),
     }
 }
@@ -756,11 +756,11 @@ async fn reordered_callbacks_are_released_swapped() {
 #[tokio::test]
 async fn fail_next_fails_exactly_the_next_n_calls_and_changes_nothing() {
     let fake = FakeGateway::new();
-    let boom = GatewayError::Server(ApiError::new(
+    let boom = GatewayError::Server(Box::new(ApiError::new(
         500,
         "INTERNAL_SERVER_ERROR",
         "Something unxpected happened.",
-    ));
+    )));
     fake.fail_next(Operation::Create, 2, boom);
     let req = idr("f", 20_000).build().expect("valid");
     for _ in 0..2 {

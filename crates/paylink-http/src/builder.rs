@@ -5,11 +5,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use paylink_core::RetryPolicy;
+use paylink_core::{Operation, RetryDecision, RetryPolicy};
 use reqwest::header::HeaderValue;
 
 use crate::clock::ServerClock;
-use crate::gateway::{HttpGateway, Inner};
+use crate::gateway::{HttpGateway, Inner, RetryObserver};
 use crate::jitter::Jitter;
 use crate::key::SecretKey;
 
@@ -77,6 +77,7 @@ pub struct HttpGatewayBuilder {
     client: Option<reqwest::Client>,
     jitter_seed: Option<u64>,
     lookup_margin: Duration,
+    on_retry: Option<RetryObserver>,
 }
 
 impl HttpGatewayBuilder {
@@ -91,6 +92,7 @@ impl HttpGatewayBuilder {
             client: None,
             jitter_seed: None,
             lookup_margin: DEFAULT_LOOKUP_MARGIN,
+            on_retry: None,
         }
     }
 
@@ -152,6 +154,17 @@ impl HttpGatewayBuilder {
         self
     }
 
+    /// Calls `observer` with every decision the retry policy makes (operation, failed attempt,
+    /// decision), before the gateway waits: for metrics, or for tests that check the waits
+    /// without reading logs.
+    pub fn on_retry(
+        mut self,
+        observer: impl Fn(Operation, u32, RetryDecision) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_retry = Some(Arc::new(observer));
+        self
+    }
+
     /// Checks the configuration and builds the gateway.
     ///
     /// # Errors
@@ -204,6 +217,7 @@ impl HttpGatewayBuilder {
             jitter,
             lookup_margin: self.lookup_margin,
             clock: ServerClock::new(),
+            on_retry: self.on_retry,
         }))
     }
 }

@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use paylink_core::{
-    ApiError, CreateInvoiceRequest, Currency, Gateway, GatewayError, Invoice, InvoiceStatus,
+    ApiError, CreateInvoiceRequest, FailedAttempt, Gateway, GatewayError, Invoice, InvoiceStatus,
     ListInvoicesQuery, Operation, RequestOptions, RetryDecision, RetryPolicy,
 };
 use reqwest::header::{
-    HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, DATE, USER_AGENT,
+    HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, DATE, USER_AGENT,
 };
 use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
@@ -24,13 +24,18 @@ use crate::jitter::Jitter;
 use crate::key::{KeyMode, SecretKey};
 use crate::wire;
 
+/// Called with every decision the retry policy makes for a gateway (the operation, the
+/// 1-based attempt that failed, the decision), before the gateway waits: for metrics, or for
+/// tests that check the waits. Set with [`HttpGatewayBuilder::on_retry`].
+pub type RetryObserver = Arc<dyn Fn(Operation, u32, RetryDecision) + Send + Sync>;
+
 /// The `for-user-id` header (xenPlatform sub-accounts).
 pub const FOR_USER_ID: HeaderName = HeaderName::from_static("for-user-id");
 const RATE_LIMIT_RESET: HeaderName = HeaderName::from_static("rate-limit-reset");
-const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+pub(crate) const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 /// Page size of the list call that looks for an invoice an ambiguous create may have made (the
 /// largest page Xendit's integrations are known to ask for).
-const LOOKUP_LIMIT: u32 = 100;
+pub(crate) const LOOKUP_LIMIT: u32 = 100;
 /// Largest body read; anything longer is not an Invoice API answer.
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
@@ -77,7 +82,7 @@ const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// Cloning is cheap and clones share the connection pool.
 #[derive(Clone)]
 pub struct HttpGateway {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 pub(crate) struct Inner {
@@ -92,13 +97,14 @@ pub(crate) struct Inner {
     pub(crate) jitter: Jitter,
     pub(crate) lookup_margin: Duration,
     pub(crate) clock: ServerClock,
+    pub(crate) on_retry: Option<RetryObserver>,
 }
 
 /// A failed attempt: the error, and the wait the server asked for even when its body could not
 /// be read.
-struct Failed {
-    error: GatewayError,
-    retry_after: Option<Duration>,
+pub(crate) struct Failed {
+    pub(crate) error: GatewayError,
+    pub(crate) retry_after: Option<Duration>,
 }
 
 impl From<GatewayError> for Failed {
@@ -142,7 +148,7 @@ impl HttpGateway {
         self.inner.policy
     }
 
-    fn create_url(&self) -> String {
+    pub(crate) fn create_url(&self) -> String {
         // The trailing slash is what Xendit's current SDKs (generated from its OpenAPI spec)
         // send on every create, so it is the form most exercised against production.
         format!("{}/v2/invoices/", self.inner.base)
@@ -156,7 +162,7 @@ impl HttpGateway {
         url
     }
 
-    fn list_url(&self, query: &ListInvoicesQuery) -> String {
+    pub(crate) fn list_url(&self, query: &ListInvoicesQuery) -> String {
         let q = wire::list_query_string(query);
         if q.is_empty() {
             format!("{}/v2/invoices", self.inner.base)
@@ -173,7 +179,12 @@ impl HttpGateway {
         )
     }
 
-    fn request(&self, method: Method, url: &str, for_user: Option<&HeaderValue>) -> RequestBuilder {
+    pub(crate) fn request(
+        &self,
+        method: Method,
+        url: &str,
+        for_user: Option<&HeaderValue>,
+    ) -> RequestBuilder {
         let rb = self
             .inner
             .client
@@ -190,7 +201,7 @@ impl HttpGateway {
 
     /// One attempt: send, read the whole body, decode it. With `server_offset`, the offset of
     /// the answer's `Date` from this machine's clock is written to it.
-    async fn once<T: DeserializeOwned>(
+    pub(crate) async fn once<T: DeserializeOwned>(
         &self,
         rb: RequestBuilder,
         server_offset: Option<&mut Option<time::Duration>>,
@@ -222,7 +233,7 @@ impl HttpGateway {
             failed(GatewayError::Decode {
                 status,
                 message: format!("the body is longer than {MAX_BODY_BYTES} bytes"),
-                body: paylink_core::gateway::body_snippet(read),
+                body: paylink_core::body_snippet(read),
             })
         };
         let cut = |read: &[u8], e: reqwest::Error| {
@@ -269,36 +280,27 @@ impl HttpGateway {
         decoded(&body)
     }
 
-    /// What the policy says after a failed attempt. A 5xx or 429 whose body is not a JSON
-    /// error (a proxy's HTML page) is judged by its status, like the JSON kind.
-    fn decide(
+    /// What the policy says after a failed attempt: the gateway only reports what it saw (the
+    /// error with its status, the server's wait, the attempt, the time spent), logs the
+    /// decision and tells the observer, if any.
+    pub(crate) fn decide(
         &self,
         operation: Operation,
         attempt: u32,
         failed: &Failed,
         started: Instant,
     ) -> RetryDecision {
-        let as_status;
-        let error = match &failed.error {
-            GatewayError::Decode { status: 429, .. } => {
-                as_status = GatewayError::RateLimited {
-                    error: ApiError::new(429, "RATE_LIMIT_EXCEEDED", ""),
-                    retry_after: failed.retry_after,
-                };
-                &as_status
-            }
-            GatewayError::Decode { status, .. } if (500..600).contains(status) => {
-                as_status = GatewayError::Server(ApiError::new(*status, "", ""));
-                &as_status
-            }
-            other => other,
+        let observed = FailedAttempt {
+            operation,
+            attempt,
+            error: &failed.error,
+            server_wait: failed.retry_after,
+            elapsed: started.elapsed(),
         };
-        let elapsed = started.elapsed();
-        let decision =
-            self.inner
-                .policy
-                .decide(operation, attempt, error, elapsed, self.inner.jitter.next());
-        let decision = self.at_least_server_wait(decision, failed.retry_after, elapsed);
+        let decision = self
+            .inner
+            .policy
+            .decide(&observed, self.inner.jitter.next());
         match decision {
             RetryDecision::Retry { after } | RetryDecision::LookUpThenRetry { after } => {
                 tracing::warn!(
@@ -314,48 +316,16 @@ impl HttpGateway {
                 tracing::debug!(?operation, attempt, error = %failed.error, "Xendit call failed");
             }
         }
-        decision
-    }
-
-    /// A retry waits at least what the server asked for (a 503 may carry `Retry-After` too),
-    /// and is dropped when that wait would pass the time budget.
-    fn at_least_server_wait(
-        &self,
-        decision: RetryDecision,
-        server_wait: Option<Duration>,
-        elapsed: Duration,
-    ) -> RetryDecision {
-        let Some(wait) = server_wait else {
-            return decision;
-        };
-        let longer = |after: Duration| {
-            (wait > after).then(|| {
-                if elapsed.saturating_add(wait) > self.inner.policy.max_elapsed {
-                    None
-                } else {
-                    Some(wait)
-                }
-            })
-        };
-        match decision {
-            RetryDecision::Retry { after } => match longer(after) {
-                None => decision,
-                Some(Some(after)) => RetryDecision::Retry { after },
-                Some(None) => RetryDecision::GiveUp,
-            },
-            RetryDecision::LookUpThenRetry { after } => match longer(after) {
-                None => decision,
-                Some(Some(after)) => RetryDecision::LookUpThenRetry { after },
-                Some(None) => RetryDecision::GiveUp,
-            },
-            RetryDecision::GiveUp => decision,
+        if let Some(observer) = &self.inner.on_retry {
+            observer(operation, attempt, decision);
         }
+        decision
     }
 
     /// Sends `make()` until it succeeds or the policy gives up. Used for the calls that are
     /// safe to repeat (get and list). With `server_offset`, the offset of the last answer's
     /// `Date` is written to it.
-    async fn with_retries<T, F>(
+    pub(crate) async fn with_retries<T, F>(
         &self,
         operation: Operation,
         started: Instant,
@@ -382,7 +352,7 @@ impl HttpGateway {
         }
     }
 
-    async fn get_with(
+    pub(crate) async fn get_with(
         &self,
         id: &str,
         for_user: Option<&HeaderValue>,
@@ -395,85 +365,25 @@ impl HttpGateway {
         })
         .await
     }
-
-    /// The earliest creation time a look-up accepts: `started_at` (this machine's clock) moved
-    /// by `server_offset` onto the server's clock, minus the margin; the earliest representable
-    /// time when that reaches past it.
-    fn lookup_window_start(
-        &self,
-        started_at: OffsetDateTime,
-        server_offset: Option<time::Duration>,
-    ) -> OffsetDateTime {
-        let on_server = server_offset
-            .and_then(|offset| started_at.checked_add(offset))
-            .unwrap_or(started_at);
-        time::Duration::try_from(self.inner.lookup_margin)
-            .ok()
-            .and_then(|margin| on_server.checked_sub(margin))
-            .unwrap_or(time::PrimitiveDateTime::MIN.assume_utc())
-    }
-
-    /// Looks for the invoice an ambiguous create that started at `started_at` (this machine's
-    /// clock) may have made; see "The look-up after an ambiguous create" on [`HttpGateway`].
-    async fn find_created(
-        &self,
-        request: &CreateInvoiceRequest,
-        for_user: Option<&HeaderValue>,
-        started_at: OffsetDateTime,
-        started: Instant,
-    ) -> Result<Option<Invoice>, GatewayError> {
-        let query = ListInvoicesQuery {
-            external_id: Some(request.external_id().to_owned()),
-            statuses: vec![InvoiceStatus::Pending],
-            limit: Some(LOOKUP_LIMIT),
-            ..ListInvoicesQuery::default()
-        };
-        let url = self.list_url(&query);
-        let mut date_offset = None;
-        let page: Vec<Invoice> = self
-            .with_retries(Operation::List, started, Some(&mut date_offset), || {
-                self.request(Method::GET, &url, for_user)
-            })
-            .await?;
-        let offset = self.inner.clock.stamp_offset().or(date_offset);
-        let not_before = self.lookup_window_start(started_at, offset);
-        let money = request.money();
-        let found = page
-            .into_iter()
-            .filter(|inv| {
-                inv.external_id == request.external_id()
-                    && inv.status == InvoiceStatus::Pending
-                    && inv.amount == money.amount()
-                    && inv.currency.unwrap_or(Currency::Idr) == money.currency()
-                    && inv.created >= not_before
-            })
-            .max_by_key(|inv| inv.created);
-        if let Some(invoice) = &found {
-            tracing::info!(
-                invoice_id = %invoice.id,
-                external_id = %invoice.external_id,
-                "an ambiguous create had made the invoice; returning it"
-            );
-        }
-        Ok(found)
-    }
 }
 
 /// The `for-user-id` header of these options.
-fn for_user_header(options: &RequestOptions) -> Result<Option<HeaderValue>, GatewayError> {
+pub(crate) fn for_user_header(
+    options: &RequestOptions,
+) -> Result<Option<HeaderValue>, GatewayError> {
     let Some(id) = &options.for_user_id else {
         return Ok(None);
     };
     HeaderValue::from_str(id).map(Some).map_err(|_| {
-        GatewayError::Validation(ApiError::new(
+        GatewayError::Validation(Box::new(ApiError::new(
             400,
             "API_VALIDATION_ERROR",
             "for-user-id: must be visible ASCII without line breaks; no request was sent",
-        ))
+        )))
     })
 }
 
-fn sleep(after: Duration) -> impl Future<Output = ()> {
+pub(crate) fn sleep(after: Duration) -> impl Future<Output = ()> {
     tokio::time::sleep(after)
 }
 
@@ -484,76 +394,7 @@ impl Gateway for HttpGateway {
         request: &CreateInvoiceRequest,
         options: &RequestOptions,
     ) -> Result<Invoice, GatewayError> {
-        let for_user = for_user_header(options)?;
-        let body = serde_json::to_vec(request).map_err(|e| {
-            GatewayError::Validation(ApiError::new(
-                400,
-                "API_VALIDATION_ERROR",
-                format!("the request could not be written as JSON ({e}); no request was sent"),
-            ))
-        })?;
-        let url = self.create_url();
-        let started = Instant::now();
-        let started_at = OffsetDateTime::now_utc();
-        let mut attempt = 1;
-        loop {
-            let rb = self
-                .request(Method::POST, &url, for_user.as_ref())
-                .header(CONTENT_TYPE, APPLICATION_JSON)
-                .body(body.clone());
-            let failed = match self.once::<Invoice>(rb, None).await {
-                Ok(invoice) => {
-                    self.inner
-                        .clock
-                        .observe_stamp(invoice.created, OffsetDateTime::now_utc());
-                    return Ok(invoice);
-                }
-                Err(f) => f,
-            };
-            if let GatewayError::Decode { status, .. } = &failed.error {
-                if (200..300).contains(status) {
-                    // Xendit made the invoice but its answer was cut or garbled: read it back
-                    // instead, and never create again.
-                    return match self
-                        .find_created(request, for_user.as_ref(), started_at, started)
-                        .await
-                    {
-                        Ok(Some(invoice)) => Ok(invoice),
-                        _ => Err(failed.error),
-                    };
-                }
-            }
-            match self.decide(Operation::Create, attempt, &failed, started) {
-                RetryDecision::Retry { after } => sleep(after).await,
-                RetryDecision::LookUpThenRetry { after } => {
-                    sleep(after).await;
-                    match self
-                        .find_created(request, for_user.as_ref(), started_at, started)
-                        .await
-                    {
-                        Ok(Some(invoice)) => return Ok(invoice),
-                        Ok(None) => {}
-                        // Without the look-up nobody can tell whether the invoice exists: the
-                        // caller gets the ambiguous failure, which says so.
-                        Err(_) => return Err(failed.error),
-                    }
-                }
-                RetryDecision::GiveUp => {
-                    // The last attempt may have made the invoice: a caller must not be told
-                    // the outcome is unknown while it is there to be found.
-                    if may_have_created(&failed.error) {
-                        if let Ok(Some(invoice)) = self
-                            .find_created(request, for_user.as_ref(), started_at, started)
-                            .await
-                        {
-                            return Ok(invoice);
-                        }
-                    }
-                    return Err(failed.error);
-                }
-            }
-            attempt += 1;
-        }
+        self.create(request, options).await
     }
 
     async fn get_invoice(
@@ -607,7 +448,7 @@ impl Gateway for HttpGateway {
                     _ => Err(failed.error),
                 };
             }
-            may_have_expired |= reached_server(&failed.error);
+            may_have_expired |= failed.error.may_have_reached_server();
             match self.decide(Operation::Expire, attempt, &failed, started) {
                 RetryDecision::Retry { after } | RetryDecision::LookUpThenRetry { after } => {
                     sleep(after).await;
@@ -616,33 +457,6 @@ impl Gateway for HttpGateway {
                 RetryDecision::GiveUp => return Err(failed.error),
             }
         }
-    }
-}
-
-/// Whether a failed create may have made the invoice: it may have reached Xendit, and the
-/// answer (if any) does not say it was refused.
-fn may_have_created(e: &GatewayError) -> bool {
-    match e {
-        GatewayError::Timeout { request_sent } | GatewayError::Transport { request_sent, .. } => {
-            *request_sent
-        }
-        // 501 and 505: the server could not handle the request at all.
-        GatewayError::Server(api) => !matches!(api.status, 501 | 505),
-        GatewayError::Decode { status, .. } => {
-            (500..600).contains(status) && !matches!(status, 501 | 505)
-        }
-        _ => false,
-    }
-}
-
-/// Whether a failed request may have been acted on.
-fn reached_server(e: &GatewayError) -> bool {
-    match e {
-        GatewayError::Timeout { request_sent } | GatewayError::Transport { request_sent, .. } => {
-            *request_sent
-        }
-        GatewayError::Server(_) | GatewayError::Decode { .. } => true,
-        _ => false,
     }
 }
 
@@ -656,68 +470,5 @@ impl fmt::Debug for HttpGateway {
             .field("retry_policy", &self.inner.policy)
             .field("user_agent", &self.inner.user_agent)
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_huge_lookup_margin_or_offset_does_not_overflow() {
-        let gw = HttpGateway::builder(SecretKey::new("xnd_development_x"))
-            .lookup_margin(Duration::MAX)
-            .build()
-            .expect("valid");
-        let now = OffsetDateTime::now_utc();
-        let earliest = time::PrimitiveDateTime::MIN.assume_utc();
-        assert_eq!(gw.lookup_window_start(now, None), earliest);
-        let gw = HttpGateway::builder(SecretKey::new("xnd_development_x"))
-            .lookup_margin(Duration::from_secs(60))
-            .build()
-            .expect("valid");
-        assert_eq!(
-            gw.lookup_window_start(now, None),
-            now - time::Duration::seconds(60)
-        );
-        assert_eq!(
-            gw.lookup_window_start(now, Some(time::Duration::MAX)),
-            now - time::Duration::seconds(60)
-        );
-    }
-
-    #[test]
-    fn the_lookup_window_starts_on_the_servers_clock() {
-        let gw = HttpGateway::builder(SecretKey::new("xnd_development_x"))
-            .lookup_margin(Duration::from_secs(60))
-            .build()
-            .expect("valid");
-        let now = time::macros::datetime!(2026-11-26 01:00 UTC);
-        let two_years_behind = time::Duration::days(-730);
-        assert_eq!(
-            gw.lookup_window_start(now, Some(two_years_behind)),
-            time::macros::datetime!(2024-11-26 00:59 UTC)
-        );
-    }
-
-    #[test]
-    fn only_failures_that_may_have_made_the_invoice_call_for_a_look_up() {
-        assert!(may_have_created(&GatewayError::Timeout {
-            request_sent: true
-        }));
-        assert!(!may_have_created(&GatewayError::Timeout {
-            request_sent: false
-        }));
-        assert!(may_have_created(&GatewayError::Server(ApiError::new(
-            503, "", ""
-        ))));
-        assert!(!may_have_created(&GatewayError::Server(ApiError::new(
-            501, "", ""
-        ))));
-        assert!(!may_have_created(&GatewayError::Validation(ApiError::new(
-            400,
-            "API_VALIDATION_ERROR",
-            ""
-        ))));
     }
 }

@@ -22,10 +22,10 @@
 #![warn(missing_docs)]
 // `GatewayError` is the port's error type, returned unboxed by every `Gateway` method; the
 // helpers that produce it return it the same way.
-#![allow(clippy::result_large_err)]
 
 mod builder;
 mod clock;
+mod create;
 mod gateway;
 mod jitter;
 mod key;
@@ -37,7 +37,7 @@ pub use builder::{
     BuildError, HttpGatewayBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_LOOKUP_MARGIN, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
 };
-pub use gateway::{HttpGateway, FOR_USER_ID};
+pub use gateway::{HttpGateway, RetryObserver, FOR_USER_ID};
 pub use key::{KeyMode, SecretKey};
 
 /// The going-live guide's code blocks are compiled as doc tests, so the guide stays true.

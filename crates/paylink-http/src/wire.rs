@@ -60,11 +60,11 @@ pub fn list_query_string(query: &ListInvoicesQuery) -> String {
 /// [`GatewayError::NotFound`] with `INVOICE_NOT_FOUND_ERROR`, as for any unknown id.
 pub fn check_id(id: &str) -> Result<(), GatewayError> {
     if matches!(id, "" | "." | "..") {
-        return Err(GatewayError::NotFound(ApiError::new(
+        return Err(GatewayError::NotFound(Box::new(ApiError::new(
             404,
             "INVOICE_NOT_FOUND_ERROR",
             format!("invoice id {id:?} cannot name an invoice; no request was sent"),
-        )));
+        ))));
     }
     Ok(())
 }
@@ -180,7 +180,7 @@ pub fn decode<T: DeserializeOwned>(
         GatewayError::Decode {
             status,
             message,
-            body: paylink_core::gateway::body_snippet(body),
+            body: paylink_core::body_snippet(body),
         }
     })
 }
@@ -190,7 +190,7 @@ pub fn truncated(status: u16, body: &[u8], e: &reqwest::Error) -> GatewayError {
     GatewayError::Decode {
         status,
         message: format!("the body ended early: {}", chain(e)),
-        body: paylink_core::gateway::body_snippet(body),
+        body: paylink_core::body_snippet(body),
     }
 }
 

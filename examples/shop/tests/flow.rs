@@ -202,7 +202,7 @@ async fn a_failed_refresh_answers_bad_gateway_and_changes_nothing() {
     h.fake.fail_next(
         Operation::Get,
         1,
-        GatewayError::Server(ApiError::new(503, "SERVER_ERROR", "try later")),
+        GatewayError::Server(Box::new(ApiError::new(503, "SERVER_ERROR", "try later"))),
     );
     let failed = h.post("/orders/order-1/refresh").await;
     assert_eq!(failed.status, StatusCode::BAD_GATEWAY);
@@ -287,7 +287,7 @@ async fn a_checkout_the_provider_refuses_stores_no_order() {
     h.fake.fail_next(
         Operation::Create,
         1,
-        GatewayError::Server(ApiError::new(500, "SERVER_ERROR", "down")),
+        GatewayError::Server(Box::new(ApiError::new(500, "SERVER_ERROR", "down"))),
     );
     let answer = h.post_json("/checkout", &cart()).await;
     assert_eq!(answer.status, StatusCode::BAD_GATEWAY);

@@ -169,7 +169,7 @@ impl Run {
                 self.h.fake.fail_next(
                     Operation::Get,
                     1,
-                    GatewayError::Server(ApiError::new(503, "SERVER_ERROR", "try later")),
+                    GatewayError::Server(Box::new(ApiError::new(503, "SERVER_ERROR", "try later"))),
                 );
                 self.ledger.armed_get_failures += 1;
             }

@@ -21,7 +21,6 @@
 //!   no real payload is known for them.
 
 // `GatewayError` is the port's error type, returned by value everywhere in the port.
-#![allow(clippy::result_large_err)]
 
 mod channels;
 mod outbox;
@@ -317,19 +316,19 @@ fn stamp(t: OffsetDateTime) -> OffsetDateTime {
 }
 
 fn not_found() -> GatewayError {
-    GatewayError::NotFound(ApiError::new(
+    GatewayError::NotFound(Box::new(ApiError::new(
         404,
         "INVOICE_NOT_FOUND_ERROR",
         "Invoice not found.",
-    ))
+    )))
 }
 
 fn expire_not_found(id: &str) -> GatewayError {
-    GatewayError::NotFound(ApiError::new(
+    GatewayError::NotFound(Box::new(ApiError::new(
         404,
         "INVOICE_NOT_FOUND_ERROR",
         format!("Could not find and update PENDING invoice {id}"),
-    ))
+    )))
 }
 
 impl FakeGateway {
@@ -683,7 +682,7 @@ impl FakeGateway {
         }
         let request = fields
             .validate(&AmountLimits::unbounded())
-            .map_err(|e| GatewayError::Validation(validation_error(e.violations())))?;
+            .map_err(|e| GatewayError::Validation(Box::new(validation_error(e.violations()))))?;
         self.create_now(request.into_fields(), options)
     }
 
@@ -694,7 +693,7 @@ impl FakeGateway {
     ) -> Result<Invoice, GatewayError> {
         let config = self.config();
         channels::check_and_offer(&fields, &config.channels, &config.limits)
-            .map_err(GatewayError::Validation)?;
+            .map_err(|e| GatewayError::Validation(Box::new(e)))?;
         let mut state = self.state();
         let created = stamp(state.now);
         let duration = i64::from(
@@ -743,12 +742,12 @@ impl FakeGateway {
     ) -> Result<Vec<Invoice>, GatewayError> {
         let limit = query.limit.unwrap_or(DEFAULT_LIST_LIMIT);
         if limit == 0 || limit > MAX_LIST_LIMIT {
-            return Err(GatewayError::Validation(api_validation_error(&[
+            return Err(GatewayError::Validation(Box::new(api_validation_error(&[
                 paylink_core::Violation {
                     path: "limit".into(),
                     message: format!("must be from 1 to {MAX_LIST_LIMIT}, got {limit}"),
                 },
-            ])));
+            ]))));
         }
         let state = self.state();
         let start = match &query.last_invoice {

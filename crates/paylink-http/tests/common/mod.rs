@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use paylink_core::{GatewayError, RetryPolicy};
+use paylink_core::{GatewayError, Operation, RetryDecision, RetryPolicy};
 use paylink_http::{HttpGateway, SecretKey};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -153,6 +153,7 @@ pub struct Server {
     pub url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
     connections: Arc<AtomicUsize>,
+    waits: Waits,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -188,6 +189,7 @@ impl Server {
             url,
             requests,
             connections,
+            waits: Waits::default(),
             task,
         }
     }
@@ -238,8 +240,19 @@ impl Server {
             .timeout(timeout)
             .retry_policy(fast_policy(max_attempts))
             .jitter_seed(7)
+            .on_retry(self.waits.recorder())
             .build()
             .expect("valid configuration")
+    }
+
+    /// The waits the retry policy decided on for this server's gateways, in order.
+    pub fn decided_waits(&self) -> Vec<Duration> {
+        self.waits.decided()
+    }
+
+    /// What records those waits, for a gateway a test builds itself.
+    pub fn wait_recorder(&self) -> impl Fn(Operation, u32, RetryDecision) + Send + Sync + 'static {
+        self.waits.recorder()
     }
 }
 
@@ -286,57 +299,26 @@ pub fn assert_transport(e: &GatewayError, request_sent: bool) {
     );
 }
 
-/// The waits before each retry the gateway decided on while this record is installed on the
-/// current thread (read from its "retrying" log events), in order.
-pub struct Waits {
-    log: Arc<Mutex<Vec<Duration>>>,
-    _guard: tracing::subscriber::DefaultGuard,
-}
+/// The waits before each retry, as the retry policy decided them (read through
+/// `HttpGatewayBuilder::on_retry`, not from logs).
+#[derive(Clone, Default)]
+pub struct Waits(Arc<Mutex<Vec<Duration>>>);
 
 impl Waits {
-    /// Starts recording on this thread (a `#[tokio::test]` runs the gateway on it).
-    pub fn record() -> Waits {
-        use tracing_subscriber::layer::SubscriberExt;
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let subscriber = tracing_subscriber::registry().with(WaitLayer(log.clone()));
-        let guard = tracing::subscriber::set_default(subscriber);
-        Waits { log, _guard: guard }
+    /// An observer for `HttpGatewayBuilder::on_retry` that records each decided wait.
+    pub fn recorder(&self) -> impl Fn(Operation, u32, RetryDecision) + Send + Sync + 'static {
+        let log = Arc::clone(&self.0);
+        move |_, _, decision| match decision {
+            RetryDecision::Retry { after } | RetryDecision::LookUpThenRetry { after } => {
+                log.lock().expect("lock").push(after);
+            }
+            RetryDecision::GiveUp => {}
+        }
     }
 
     /// The waits so far.
     pub fn decided(&self) -> Vec<Duration> {
-        self.log.lock().expect("lock").clone()
-    }
-}
-
-struct WaitLayer(Arc<Mutex<Vec<Duration>>>);
-
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for WaitLayer {
-    fn on_event(
-        &self,
-        event: &tracing::Event<'_>,
-        _ctx: tracing_subscriber::layer::Context<'_, S>,
-    ) {
-        struct DelayField(Option<u128>);
-        impl tracing::field::Visit for DelayField {
-            fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
-                if field.name() == "delay_ms" {
-                    self.0 = Some(u128::from(value));
-                }
-            }
-            fn record_u128(&mut self, field: &tracing::field::Field, value: u128) {
-                if field.name() == "delay_ms" {
-                    self.0 = Some(value);
-                }
-            }
-            fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
-        }
-        let mut delay = DelayField(None);
-        event.record(&mut delay);
-        if let Some(ms) = delay.0 {
-            let ms = u64::try_from(ms).expect("a wait in milliseconds fits in u64");
-            self.0.lock().expect("lock").push(Duration::from_millis(ms));
-        }
+        self.0.lock().expect("lock").clone()
     }
 }
 
@@ -489,4 +471,21 @@ pub fn invoice_with(
 /// Now, as Xendit writes timestamps.
 pub fn now_stamp() -> String {
     paylink_core::invoice::timestamp::format(time::OffsetDateTime::now_utc())
+}
+
+/// The variant's name, for tables of expected variants.
+pub fn variant(e: &GatewayError) -> &'static str {
+    match e {
+        GatewayError::NotFound(_) => "not_found",
+        GatewayError::Unauthorized(_) => "unauthorized",
+        GatewayError::Forbidden(_) => "forbidden",
+        GatewayError::Validation(_) => "validation",
+        GatewayError::RateLimited { .. } => "rate_limited",
+        GatewayError::Server(_) => "server",
+        GatewayError::Api(_) => "api",
+        GatewayError::Timeout { .. } => "timeout",
+        GatewayError::Transport { .. } => "transport",
+        GatewayError::Decode { .. } => "decode",
+        _ => "other",
+    }
 }
