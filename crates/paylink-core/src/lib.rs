@@ -31,6 +31,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod builder;
 pub mod codes;
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -46,8 +47,10 @@ pub mod request;
 pub mod retry;
 #[cfg(feature = "proptest")]
 pub mod strategies;
+mod validate;
 pub mod webhook;
 
+pub use builder::CreateInvoiceBuilder;
 pub use codes::{
     BankCode, ChannelCode, ChannelFamily, ClientType, DirectDebitType, EwalletType, InvoiceStatus,
     NotificationChannel, PaylaterType, PaymentMethod, QrCodeType, RetailOutletName,
@@ -65,11 +68,12 @@ pub use lifecycle::{
 pub use list_query::{ListInvoicesQuery, QueryError};
 pub use money::{AmountLimits, AmountRange, Currency, Money, MoneyError, UnknownCurrency};
 pub use request::{
-    Address, CardProperties, ChannelProperties, CreateInvoiceBuilder, CreateInvoiceFields,
-    CreateInvoiceRequest, Customer, InstallmentConfiguration, InstallmentTerms, InvoiceFee,
-    InvoiceItem, Metadata, NotificationPreference, ValidationErrors, Violation,
+    Address, CardProperties, ChannelProperties, CreateInvoiceFields, CreateInvoiceRequest,
+    Customer, InstallmentConfiguration, InstallmentTerms, InvoiceFee, InvoiceItem, Metadata,
+    NotificationPreference,
 };
 pub use retry::{FailedAttempt, Operation, RetryDecision, RetryPolicy};
+pub use validate::{ValidationErrors, Violation};
 pub use webhook::{
     parse_callback, verify_and_parse, CallbackToken, EventKind, InvoiceCallback, InvoiceEvent,
     Payment, WebhookError, CALLBACK_TOKEN_HEADER,

@@ -846,3 +846,39 @@ async fn the_same_seed_and_clock_give_the_same_ids_and_payloads() {
     let c = script(&FakeGateway::builder().seed(43).build()).await;
     assert_ne!(a.0[0].id, c.0[0].id);
 }
+
+#[tokio::test]
+async fn a_reset_clears_the_world_in_place_for_every_handle_and_keeps_subscriptions() {
+    let fake = FakeGateway::builder().seed(5).build();
+    let handle = fake.clone();
+    let mut events = fake.subscribe();
+    let first = create(&fake, idr("before-reset", 50_000)).await;
+    fake.fail_next(
+        paylink_core::Operation::Get,
+        1,
+        GatewayError::from_api(paylink_core::ApiError::new(500, "SERVER_ERROR", "x"), None),
+    );
+    fake.advance(std::time::Duration::from_secs(60));
+
+    fake.reset();
+
+    assert!(
+        handle.is_empty(),
+        "a handle taken before the reset sees the empty world"
+    );
+    assert!(handle.callbacks().is_empty());
+    assert_eq!(handle.now(), fake.config().start);
+    let again = create(&handle, idr("after-reset", 50_000)).await;
+    assert_eq!(again.id, first.id, "ids start over from the seed");
+    handle
+        .get_invoice(&again.id, &RequestOptions::default())
+        .await
+        .expect("the injected failure is gone");
+    handle
+        .pay(&again.id, PayWith::channel("BNI"))
+        .expect("paid");
+    let event = events
+        .try_recv()
+        .expect("the subscription still receives callbacks");
+    assert_eq!(event.invoice_id, again.id);
+}

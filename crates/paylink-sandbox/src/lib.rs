@@ -110,7 +110,7 @@ impl std::fmt::Debug for SandboxConfig {
 pub struct SandboxState {
     config: SandboxConfig,
     base_url: String,
-    engine: Mutex<FakeGateway>,
+    engine: FakeGateway,
     deliverer: Deliverer,
     forwarder: Mutex<Option<JoinHandle<()>>>,
     clock_offset: Mutex<time::Duration>,
@@ -138,7 +138,7 @@ impl SandboxState {
         Arc::new(SandboxState {
             config,
             base_url: base_url.into(),
-            engine: Mutex::new(engine),
+            engine,
             deliverer,
             forwarder: Mutex::new(None),
             clock_offset: Mutex::new(offset),
@@ -161,9 +161,10 @@ impl SandboxState {
         }
     }
 
-    /// The engine (after [`SandboxState::reset`], the new one).
+    /// The engine: a handle on the same world (a reset clears it in place, so a handle taken
+    /// before a reset keeps working).
     pub fn engine(&self) -> FakeGateway {
-        lock(&self.engine).clone()
+        self.engine.clone()
     }
 
     /// The configuration.
@@ -181,16 +182,13 @@ impl SandboxState {
         &self.deliverer
     }
 
-    /// Forgets every invoice, callback, fault and webhook attempt: the engine is rebuilt from
-    /// its configuration (its clock back at its start, or at the wall clock in
-    /// [`ClockMode::Wall`]).
+    /// Forgets every invoice, callback, fault and webhook attempt: the engine is reset in place
+    /// (its clock back at its start, or at the wall clock in [`ClockMode::Wall`]), and callbacks
+    /// still queued from before the reset are dropped.
     pub fn reset(self: &Arc<Self>) {
-        {
-            let mut engine = lock(&self.engine);
-            *engine = FakeGateway::with_config(engine.config().clone());
-            if self.config.clock == ClockMode::Wall {
-                *lock(&self.clock_offset) = OffsetDateTime::now_utc() - engine.now();
-            }
+        self.engine.reset();
+        if self.config.clock == ClockMode::Wall {
+            *lock(&self.clock_offset) = OffsetDateTime::now_utc() - self.engine.now();
         }
         self.deliverer.reset();
         self.start_delivery();
@@ -396,7 +394,7 @@ impl Sandbox {
         SandboxClient::new(&self.base_url)
     }
 
-    /// The engine behind it (after a reset, the new one).
+    /// The engine behind it (a reset clears it in place: a handle taken before stays valid).
     pub fn engine(&self) -> FakeGateway {
         self.state.engine()
     }

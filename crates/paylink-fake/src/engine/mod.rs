@@ -23,24 +23,26 @@
 // `GatewayError` is the port's error type, returned by value everywhere in the port.
 
 mod channels;
+mod config;
+mod faults;
 mod outbox;
 mod payload;
+mod payments;
 mod rng;
 mod store;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use paylink_core::{
-    AmountLimits, ApiError, BankCode, ChannelCode, ChannelFamily, CreateInvoiceFields,
-    CreateInvoiceRequest, Currency, EwalletType, Gateway, GatewayError, Invoice, InvoiceStatus,
-    Lifecycle, LinkEvent, LinkState, ListInvoicesQuery, Operation, PaymentDetails, PaymentMethod,
-    RequestOptions, TransitionError,
+    AmountLimits, ApiError, ChannelCode, ChannelFamily, CreateInvoiceFields, CreateInvoiceRequest,
+    Currency, Gateway, GatewayError, Invoice, InvoiceStatus, Lifecycle, LinkEvent, LinkState,
+    ListInvoicesQuery, Operation, PaymentDetails, PaymentMethod, RequestOptions, TransitionError,
 };
-use serde_json::{Map, Value};
+use serde_json::Map;
 use time::macros::datetime;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
@@ -50,121 +52,15 @@ pub use outbox::CallbackEvent;
 
 use store::{Paid, Record, State, StoredRequest};
 
+pub use config::{FakeConfig, FakeGatewayBuilder};
+use faults::Faults;
+
 /// The hosted checkout base of Xendit's test mode; `invoice_url` is this followed by the id.
 pub const DEFAULT_INVOICE_BASE_URL: &str = "https://checkout-staging.xendit.co/web/";
 /// Page size of a list without `limit`.
 pub const DEFAULT_LIST_LIMIT: u32 = 10;
 /// Largest accepted `limit` of a list.
 pub const MAX_LIST_LIMIT: u32 = 100;
-
-/// The fake merchant and its world. Build one with [`FakeGateway::builder`].
-#[derive(Debug, Clone)]
-pub struct FakeConfig {
-    /// Seed of every id and generated number.
-    pub seed: u64,
-    /// The clock at start (kept to the millisecond).
-    pub start: OffsetDateTime,
-    /// `merchant_name` of every invoice.
-    pub merchant_name: String,
-    /// `user_id` (the business id) of invoices created without `for-user-id`.
-    pub user_id: String,
-    /// `merchant_profile_picture_url`.
-    pub merchant_profile_picture_url: String,
-    /// `invoice_url` is this followed by the invoice id.
-    pub invoice_base_url: String,
-    /// The channels the merchant has enabled, per currency, in the order they are offered.
-    pub channels: BTreeMap<Currency, Vec<ChannelCode>>,
-    /// Invoice amount limits (`MINIMAL_/MAXIMUM_TRANSFER_AMOUNT_ERROR`).
-    pub limits: AmountLimits,
-}
-
-impl Default for FakeConfig {
-    fn default() -> Self {
-        let user_id = "62440e322008e87fb29c1fd0".to_owned();
-        FakeConfig {
-            seed: 0x5eed,
-            start: datetime!(2024-11-28 06:40:26.508 UTC),
-            merchant_name: "Paylink Test Merchant".into(),
-            merchant_profile_picture_url: format!(
-                "https://xnd-merchant-logos.s3.amazonaws.com/business/production/{user_id}.png"
-            ),
-            user_id,
-            invoice_base_url: DEFAULT_INVOICE_BASE_URL.into(),
-            channels: channels::all_channels(),
-            limits: AmountLimits::xendit(),
-        }
-    }
-}
-
-/// Builder of a [`FakeGateway`]. Every setting has a default (see [`FakeConfig::default`]:
-/// every channel of the core's table enabled, Xendit's amount limits, start at
-/// 2024-11-28T06:40:26.508Z).
-#[derive(Debug, Clone, Default)]
-#[must_use]
-pub struct FakeGatewayBuilder {
-    config: FakeConfig,
-}
-
-impl FakeGatewayBuilder {
-    /// Seed of ids and generated numbers.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.config.seed = seed;
-        self
-    }
-
-    /// Start time of the manual clock.
-    pub fn start(mut self, start: OffsetDateTime) -> Self {
-        self.config.start = start;
-        self
-    }
-
-    /// Merchant name.
-    pub fn merchant_name(mut self, name: impl Into<String>) -> Self {
-        self.config.merchant_name = name.into();
-        self
-    }
-
-    /// Business id (`user_id`).
-    pub fn user_id(mut self, id: impl Into<String>) -> Self {
-        self.config.user_id = id.into();
-        self
-    }
-
-    /// Merchant logo URL.
-    pub fn merchant_profile_picture_url(mut self, url: impl Into<String>) -> Self {
-        self.config.merchant_profile_picture_url = url.into();
-        self
-    }
-
-    /// Base of `invoice_url` (the sandbox points it at its own checkout page).
-    pub fn invoice_base_url(mut self, url: impl Into<String>) -> Self {
-        self.config.invoice_base_url = url.into();
-        self
-    }
-
-    /// Enables exactly these channels for `currency`, in this order (replacing the default).
-    pub fn channels<I, C>(mut self, currency: Currency, channels: I) -> Self
-    where
-        I: IntoIterator<Item = C>,
-        C: Into<ChannelCode>,
-    {
-        self.config
-            .channels
-            .insert(currency, channels.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Amount limits per currency.
-    pub fn limits(mut self, limits: AmountLimits) -> Self {
-        self.config.limits = limits;
-        self
-    }
-
-    /// The gateway.
-    pub fn build(self) -> FakeGateway {
-        FakeGateway::with_config(self.config)
-    }
-}
 
 /// How a payment is made: the channel, and optionally the `payment_method` to report (by
 /// default the one of the channel's family: `BANK_TRANSFER`, `EWALLET`, `QR_CODE`...).
@@ -258,12 +154,6 @@ pub enum FakeError {
     },
 }
 
-#[derive(Debug, Default)]
-struct Faults {
-    failures: HashMap<Operation, VecDeque<(usize, GatewayError)>>,
-    latency: HashMap<Operation, Duration>,
-}
-
 struct Shared {
     config: FakeConfig,
     state: Mutex<State>,
@@ -353,6 +243,21 @@ impl FakeGateway {
                 faults: Mutex::new(Faults::default()),
             }),
         }
+    }
+
+    /// Forgets every invoice, callback and fault, and puts the clock back to the configured
+    /// start, in place: every clone of this gateway (a handle taken before the reset) sees the
+    /// empty world, and subscriptions keep receiving the callbacks that follow. Ids start over
+    /// from the seed, so a reset gateway repeats the ids of a new one.
+    pub fn reset(&self) {
+        {
+            let mut state = self.state();
+            let mut fresh = State::new(self.shared.config.seed, self.shared.config.start);
+            std::mem::swap(&mut state.outbox, &mut fresh.outbox);
+            fresh.outbox.reset();
+            *state = fresh;
+        }
+        *self.faults() = Faults::default();
     }
 
     /// The configuration.
@@ -482,99 +387,6 @@ impl FakeGateway {
         self.len() == 0
     }
 
-    // ----- payments -----
-
-    /// Pays a PENDING link in full through `with.channel`, now. Fills the paid fields of the
-    /// channel's family (virtual account: `bank_code`, `payment_destination`; e-wallet:
-    /// `ewallet_type`, `payment_id` `ewc_...`; retail outlet: `payment_destination` = payment
-    /// code; QR: `payment_id` `qrpy_...`, `payment_details`; card: `credit_card_charge_id`),
-    /// `paid_amount` and `paid_at`, and emits the PAID callback.
-    ///
-    /// # Errors
-    /// [`FakeError::NotFound`], [`FakeError::Expired`], [`FakeError::AlreadyPaid`],
-    /// [`FakeError::UnknownChannel`], [`FakeError::ChannelNotOffered`]. Nothing changes.
-    pub fn pay(&self, id: &str, with: PayWith) -> Result<Invoice, FakeError> {
-        let mut state = self.state();
-        let seq = self.payable(&state, id, &with)?;
-        let family = family_of(&with).ok_or_else(|| FakeError::UnknownChannel {
-            channel: with.channel.clone(),
-        })?;
-        let at = stamp(state.now);
-        let amount = state.records[seq as usize].request.amount();
-        let paid = generate_paid(&mut state, family, with, amount);
-        let rec = &mut state.records[seq as usize];
-        let mut lifecycle = rec.lifecycle;
-        lifecycle
-            .apply(LinkEvent::Pay { at })
-            .map_err(|e| transition_error(id, &lifecycle, e))?;
-        rec.lifecycle = lifecycle;
-        rec.paid = Some(Box::new(paid));
-        let expiry = rec.lifecycle.expiry_date();
-        state.expiry.remove(&(expiry, seq));
-        let invoice = self.build(&state.records[seq as usize]);
-        self.emit(&mut state, seq, &invoice);
-        Ok(invoice)
-    }
-
-    /// Records a failed payment attempt through `with.channel`: the link stays PENDING and
-    /// can be paid later, as on Xendit's checkout. No callback.
-    ///
-    /// # Errors
-    /// As [`FakeGateway::pay`]: the attempt must be one that could have succeeded.
-    pub fn fail_payment(&self, id: &str, with: PayWith) -> Result<Invoice, FakeError> {
-        let mut state = self.state();
-        let seq = self.payable(&state, id, &with)?;
-        let rec = &mut state.records[seq as usize];
-        rec.failed_attempts = rec.failed_attempts.saturating_add(1);
-        Ok(self.build(&state.records[seq as usize]))
-    }
-
-    /// Settles a PAID link (PAID -> SETTLED), now. Xendit sends no callback for it.
-    ///
-    /// # Errors
-    /// [`FakeError::NotFound`], [`FakeError::NotPaid`] (PENDING), [`FakeError::Expired`],
-    /// [`FakeError::AlreadyPaid`] (already SETTLED).
-    pub fn settle(&self, id: &str) -> Result<Invoice, FakeError> {
-        let mut state = self.state();
-        let seq = state
-            .seq_of(id)
-            .ok_or_else(|| FakeError::NotFound { id: id.to_owned() })?;
-        let at = stamp(state.now);
-        let rec = &mut state.records[seq as usize];
-        let mut lifecycle = rec.lifecycle;
-        lifecycle
-            .apply(LinkEvent::Settle { at })
-            .map_err(|e| transition_error(id, &lifecycle, e))?;
-        rec.lifecycle = lifecycle;
-        Ok(self.build(&state.records[seq as usize]))
-    }
-
-    fn payable(&self, state: &State, id: &str, with: &PayWith) -> Result<u32, FakeError> {
-        let seq = state
-            .seq_of(id)
-            .ok_or_else(|| FakeError::NotFound { id: id.to_owned() })?;
-        let rec = &state.records[seq as usize];
-        let mut probe = rec.lifecycle;
-        if rec.lifecycle.state() != LinkState::Pending {
-            let at = stamp(state.now);
-            if let Err(e) = probe.apply(LinkEvent::Pay { at }) {
-                return Err(transition_error(id, &rec.lifecycle, e));
-            }
-        }
-        if family_of(with).is_none() {
-            return Err(FakeError::UnknownChannel {
-                channel: with.channel.clone(),
-            });
-        }
-        if !self.offered(&rec.request).contains(&with.channel) {
-            return Err(FakeError::ChannelNotOffered {
-                id: id.to_owned(),
-                channel: with.channel.clone(),
-            });
-        }
-        Ok(seq)
-    }
-
     // ----- callbacks -----
 
     /// A receiver of every callback released from now on (unbounded: none is dropped).
@@ -591,77 +403,6 @@ impl FakeGateway {
     pub fn clear_callbacks(&self) {
         self.state().outbox.clear();
     }
-
-    /// Releases each of the next `n` callbacks twice, as Xendit's at-least-once delivery may.
-    pub fn duplicate_next_callbacks(&self, n: usize) {
-        self.state().outbox.duplicate_next(n);
-    }
-
-    /// Swaps each of the next `pairs` pairs of callbacks: the first of a pair is held until the
-    /// second is released, then released after it.
-    pub fn reorder_next_callbacks(&self, pairs: usize) {
-        self.state().outbox.reorder_next(pairs);
-    }
-
-    /// Releases a callback held for reordering whose partner never came. Returns whether one
-    /// was held.
-    pub fn release_held_callback(&self) -> bool {
-        self.state().outbox.flush_held()
-    }
-
-    // ----- faults -----
-
-    /// Makes the next `n` calls of `operation` fail with `error` (before touching the store).
-    /// Queued after any failures already set for it.
-    pub fn fail_next(&self, operation: Operation, n: usize, error: GatewayError) {
-        if n > 0 {
-            self.faults()
-                .failures
-                .entry(operation)
-                .or_default()
-                .push_back((n, error));
-        }
-    }
-
-    /// Delays every call of `operation` by `latency` (a tokio sleep, so paused tokio time
-    /// works). `Duration::ZERO` removes it.
-    pub fn set_latency(&self, operation: Operation, latency: Duration) {
-        let mut f = self.faults();
-        if latency.is_zero() {
-            f.latency.remove(&operation);
-        } else {
-            f.latency.insert(operation, latency);
-        }
-    }
-
-    /// Removes every injected failure, latency and callback fault (a held callback stays
-    /// held; see [`FakeGateway::release_held_callback`]).
-    pub fn clear_faults(&self) {
-        *self.faults() = Faults::default();
-        self.state().outbox.clear_faults();
-    }
-
-    async fn before(&self, operation: Operation) -> Result<(), GatewayError> {
-        let latency = self.faults().latency.get(&operation).copied();
-        if let Some(d) = latency {
-            tokio::time::sleep(d).await;
-        }
-        let mut f = self.faults();
-        let Some(queue) = f.failures.get_mut(&operation) else {
-            return Ok(());
-        };
-        let Some((left, error)) = queue.front_mut() else {
-            return Ok(());
-        };
-        let error = error.clone();
-        *left -= 1;
-        if *left == 0 {
-            queue.pop_front();
-        }
-        Err(error)
-    }
-
-    // ----- the Xendit operations -----
 
     /// Create from raw wire fields, as Xendit's server receives them: truncates IDR decimals,
     /// then answers `API_VALIDATION_ERROR` (400, see [`api_validation_error`]) for shape
@@ -809,181 +550,6 @@ impl FakeGateway {
         self.emit(&mut state, seq, &invoice);
         Ok(invoice)
     }
-
-    // ----- building what Xendit sends -----
-
-    fn offered(&self, request: &StoredRequest) -> Vec<ChannelCode> {
-        match request.methods() {
-            Some(m) => m.to_vec(),
-            None => self
-                .config()
-                .channels
-                .get(&request.currency())
-                .cloned()
-                .unwrap_or_default(),
-        }
-    }
-
-    fn build(&self, rec: &Record) -> Invoice {
-        let config = self.config();
-        let f = rec.request.to_fields();
-        let id = rec.id.to_string();
-        let offer = channels::offer(&self.offered(&rec.request), f.amount, &config.merchant_name);
-        let lc = &rec.lifecycle;
-        let paid = rec.paid.as_deref();
-        let mut extra = Map::new();
-        if let Some(pm) = paid.and_then(|p| p.payment_method_id.as_ref()) {
-            extra.insert("payment_method_id".into(), Value::String(pm.clone()));
-        }
-        if let Some(t) = paid.and_then(|p| p.card_token.as_ref()) {
-            extra.insert("credit_card_token".into(), Value::String(t.clone()));
-        }
-        Invoice {
-            invoice_url: format!("{}{id}", config.invoice_base_url),
-            id,
-            external_id: f.external_id,
-            user_id: rec
-                .scope
-                .as_deref()
-                .map_or_else(|| config.user_id.clone(), str::to_owned),
-            status: lc.state().status(),
-            merchant_name: config.merchant_name.clone(),
-            merchant_profile_picture_url: config.merchant_profile_picture_url.clone(),
-            amount: f.amount,
-            currency: Some(rec.request.currency()),
-            payer_email: f.payer_email,
-            description: f.description,
-            expiry_date: lc.expiry_date(),
-            available_banks: offer.banks,
-            available_retail_outlets: offer.retail_outlets,
-            available_ewallets: offer.ewallets,
-            available_qr_codes: offer.qr_codes,
-            available_direct_debits: offer.direct_debits,
-            available_paylaters: offer.paylaters,
-            should_exclude_credit_card: Some(!offer.card),
-            should_send_email: f.should_send_email.unwrap_or(false),
-            created: rec.created,
-            updated: lc.updated(),
-            success_redirect_url: f.success_redirect_url,
-            failure_redirect_url: f.failure_redirect_url,
-            should_authenticate_credit_card: f.should_authenticate_credit_card,
-            locale: f.locale,
-            items: f.items.unwrap_or_default(),
-            fees: f.fees.unwrap_or_default(),
-            fixed_va: f.fixed_va,
-            reminder_date: None,
-            customer: f.customer,
-            customer_notification_preference: f.customer_notification_preference,
-            channel_properties: f.channel_properties,
-            metadata: f.metadata,
-            mid_label: f.mid_label,
-            paid_at: lc.paid_at(),
-            paid_amount: paid.map(|p| p.amount),
-            payment_method: paid.map(|p| p.method.clone()),
-            payment_channel: paid.map(|p| p.channel.clone()),
-            payment_destination: paid.and_then(|p| p.destination.clone()),
-            payment_details: paid.and_then(|p| p.details.clone()),
-            payment_id: paid.and_then(|p| p.payment_id.clone()),
-            bank_code: paid
-                .filter(|p| p.family == ChannelFamily::VirtualAccount)
-                .map(|p| BankCode::from(p.channel.as_str())),
-            ewallet_type: paid
-                .filter(|p| p.family == ChannelFamily::Ewallet)
-                .map(|p| EwalletType::from(p.channel.as_str())),
-            credit_card_charge_id: paid.and_then(|p| p.charge_id.clone()),
-            recurring_payment_id: None,
-            adjusted_received_amount: None,
-            extra,
-        }
-    }
-
-    fn emit(&self, state: &mut State, seq: u32, invoice: &Invoice) {
-        let rec = &state.records[seq as usize];
-        let body = payload::callback_body(invoice);
-        let event = CallbackEvent {
-            seq: 0,
-            invoice_id: invoice.id.clone(),
-            status: invoice.status.clone(),
-            for_user_id: rec.scope.as_deref().map(str::to_owned),
-            at: state.now,
-            body: Arc::from(body),
-        };
-        state.outbox.emit(event);
-    }
-}
-
-fn family_of(with: &PayWith) -> Option<ChannelFamily> {
-    with.method
-        .as_ref()
-        .and_then(ChannelFamily::of_method)
-        .or_else(|| with.channel.family())
-}
-
-fn transition_error(id: &str, lifecycle: &Lifecycle, e: TransitionError) -> FakeError {
-    let id = id.to_owned();
-    match e {
-        TransitionError::AlreadyExpired { expired_at } => FakeError::Expired { id, expired_at },
-        TransitionError::PastExpiry { expiry_date, .. } => FakeError::Expired {
-            id,
-            expired_at: expiry_date,
-        },
-        TransitionError::AlreadyPaid { state } => FakeError::AlreadyPaid {
-            id,
-            status: state.status(),
-        },
-        TransitionError::NotPaid => FakeError::NotPaid {
-            id,
-            status: lifecycle.state().status(),
-        },
-        other => FakeError::Transition { id, source: other },
-    }
-}
-
-const QR_SOURCES: [&str; 5] = ["DANA", "GOPAY", "OVO", "SHOPEEPAY", "LINKAJA"];
-
-fn generate_paid(
-    state: &mut State,
-    family: ChannelFamily,
-    with: PayWith,
-    amount: rust_decimal::Decimal,
-) -> Paid {
-    let rng = &mut state.rng;
-    let mut paid = Paid {
-        method: with.method.unwrap_or_else(|| family.payment_method()),
-        channel: with.channel,
-        family,
-        amount,
-        destination: None,
-        payment_id: None,
-        payment_method_id: None,
-        details: None,
-        charge_id: None,
-        card_token: None,
-    };
-    match family {
-        ChannelFamily::VirtualAccount => paid.destination = Some(rng.digits(16)),
-        ChannelFamily::RetailOutlet => paid.destination = Some(format!("TEST{}", rng.digits(6))),
-        ChannelFamily::Ewallet => {
-            paid.payment_id = Some(format!("ewc_{}", rng.uuid()));
-            paid.payment_method_id = Some(format!("pm-{}", rng.uuid()));
-        }
-        ChannelFamily::QrCode => {
-            paid.payment_id = Some(format!("qrpy_{}", rng.uuid()));
-            let source = QR_SOURCES[(rng.next_u64() % QR_SOURCES.len() as u64) as usize];
-            paid.details = Some(PaymentDetails {
-                receipt_id: Some(rng.digits(12)),
-                source: Some(source.to_owned()),
-            });
-        }
-        ChannelFamily::Card => {
-            paid.charge_id = Some(rng.hex(12));
-            paid.card_token = Some(rng.hex(12));
-        }
-        ChannelFamily::DirectDebit => paid.payment_id = Some(format!("ddpy_{}", rng.uuid())),
-        ChannelFamily::Paylater => paid.payment_id = Some(format!("plpy_{}", rng.uuid())),
-        _ => {}
-    }
-    paid
 }
 
 /// Xendit answers a malformed e-mail with its own code, `EMAIL_FORMAT_ERROR`; every other shape

@@ -59,6 +59,15 @@ impl Outbox {
         self.log.clear();
     }
 
+    /// Forgets the log, faults and any held callback, keeping the subscribers.
+    pub(crate) fn reset(&mut self) {
+        let subscribers = std::mem::take(&mut self.subscribers);
+        *self = Outbox {
+            subscribers,
+            ..Outbox::default()
+        };
+    }
+
     pub(crate) fn duplicate_next(&mut self, n: usize) {
         self.duplicate_next = self.duplicate_next.saturating_add(n);
     }

@@ -1,9 +1,13 @@
-//! The callback body Xendit sends for an invoice (spec section 8.2), as a serialized struct: the
+//! What the fake sends: the invoice as Xendit returns it (built from a stored record), the
+//! callback event it emits, and the callback body Xendit sends for an invoice (spec section
+//! 8.2), as a serialized struct: the
 //! invoice's identity, amounts and times, the paid fields of its family, and none of
 //! `merchant_profile_picture_url`, `invoice_url`, `expiry_date` or the `available_*` arrays.
 //! Fields are written in Xendit's order; absent ones are left out, never written as `null`.
 
 use paylink_core::invoice::timestamp;
+
+use super::*;
 use paylink_core::{
     BankCode, ChannelCode, Currency, EwalletType, Invoice, InvoiceFee, InvoiceStatus,
     PaymentDetails, PaymentMethod,
@@ -131,4 +135,105 @@ pub(super) fn callback_body(inv: &Invoice) -> String {
     };
     // Serializing borrowed strings, enums and numbers into a String cannot fail.
     serde_json::to_string(&body).unwrap_or_default()
+}
+
+impl FakeGateway {
+    pub(super) fn offered(&self, request: &StoredRequest) -> Vec<ChannelCode> {
+        match request.methods() {
+            Some(m) => m.to_vec(),
+            None => self
+                .config()
+                .channels
+                .get(&request.currency())
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+
+    pub(super) fn build(&self, rec: &Record) -> Invoice {
+        let config = self.config();
+        let f = rec.request.to_fields();
+        let id = rec.id.to_string();
+        let offer = channels::offer(&self.offered(&rec.request), f.amount, &config.merchant_name);
+        let lc = &rec.lifecycle;
+        let paid = rec.paid.as_deref();
+        let mut extra = Map::new();
+        if let Some(pm) = paid.and_then(|p| p.payment_method_id.as_ref()) {
+            extra.insert("payment_method_id".into(), Value::String(pm.clone()));
+        }
+        if let Some(t) = paid.and_then(|p| p.card_token.as_ref()) {
+            extra.insert("credit_card_token".into(), Value::String(t.clone()));
+        }
+        Invoice {
+            invoice_url: format!("{}{id}", config.invoice_base_url),
+            id,
+            external_id: f.external_id,
+            user_id: rec
+                .scope
+                .as_deref()
+                .map_or_else(|| config.user_id.clone(), str::to_owned),
+            status: lc.state().status(),
+            merchant_name: config.merchant_name.clone(),
+            merchant_profile_picture_url: config.merchant_profile_picture_url.clone(),
+            amount: f.amount,
+            currency: Some(rec.request.currency()),
+            payer_email: f.payer_email,
+            description: f.description,
+            expiry_date: lc.expiry_date(),
+            available_banks: offer.banks,
+            available_retail_outlets: offer.retail_outlets,
+            available_ewallets: offer.ewallets,
+            available_qr_codes: offer.qr_codes,
+            available_direct_debits: offer.direct_debits,
+            available_paylaters: offer.paylaters,
+            should_exclude_credit_card: Some(!offer.card),
+            should_send_email: f.should_send_email.unwrap_or(false),
+            created: rec.created,
+            updated: lc.updated(),
+            success_redirect_url: f.success_redirect_url,
+            failure_redirect_url: f.failure_redirect_url,
+            should_authenticate_credit_card: f.should_authenticate_credit_card,
+            locale: f.locale,
+            items: f.items.unwrap_or_default(),
+            fees: f.fees.unwrap_or_default(),
+            fixed_va: f.fixed_va,
+            reminder_date: None,
+            customer: f.customer,
+            customer_notification_preference: f.customer_notification_preference,
+            channel_properties: f.channel_properties,
+            metadata: f.metadata,
+            mid_label: f.mid_label,
+            paid_at: lc.paid_at(),
+            paid_amount: paid.map(|p| p.amount),
+            payment_method: paid.map(|p| p.method.clone()),
+            payment_channel: paid.map(|p| p.channel.clone()),
+            payment_destination: paid.and_then(|p| p.destination.clone()),
+            payment_details: paid.and_then(|p| p.details.clone()),
+            payment_id: paid.and_then(|p| p.payment_id.clone()),
+            bank_code: paid
+                .filter(|p| p.family == ChannelFamily::VirtualAccount)
+                .map(|p| BankCode::from(p.channel.as_str())),
+            ewallet_type: paid
+                .filter(|p| p.family == ChannelFamily::Ewallet)
+                .map(|p| EwalletType::from(p.channel.as_str())),
+            credit_card_charge_id: paid.and_then(|p| p.charge_id.clone()),
+            recurring_payment_id: None,
+            adjusted_received_amount: None,
+            extra,
+        }
+    }
+
+    pub(super) fn emit(&self, state: &mut State, seq: u32, invoice: &Invoice) {
+        let rec = &state.records[seq as usize];
+        let body = payload::callback_body(invoice);
+        let event = CallbackEvent {
+            seq: 0,
+            invoice_id: invoice.id.clone(),
+            status: invoice.status.clone(),
+            for_user_id: rec.scope.as_deref().map(str::to_owned),
+            at: state.now,
+            body: Arc::from(body),
+        };
+        state.outbox.emit(event);
+    }
 }
