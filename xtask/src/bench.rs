@@ -76,7 +76,7 @@ const ROWS: &[Row] = &[
     },
 ];
 
-pub fn run(root: &Path) -> Result<(), String> {
+pub(crate) fn run(root: &Path) -> Result<(), String> {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.current_dir(root).args(["bench", "--workspace"]);
     crate::run("cargo bench --workspace", c)?;

@@ -44,7 +44,7 @@ struct Measurement {
 
 /// Runs the cold builds (`--runs N` times each, interleaved, median reported), prints the table
 /// and writes it to `docs/benchmarks.md`.
-pub fn run(root: &Path) -> Result<(), String> {
+pub(crate) fn run(root: &Path) -> Result<(), String> {
     let runs = parse_runs(std::env::args().skip(2))?;
     if !Path::new(GNU_TIME).is_file() {
         return Err(format!(

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use paylink_core::invoice::timestamp;
+use paylink_core::timestamp;
 use paylink_core::{
     AmountLimits, ApiError, ChannelCode, ClientType, CreateInvoiceFields, CreateInvoiceRequest,
     Currency, Gateway, GatewayError, InvoiceItem, InvoiceStatus, ListInvoicesQuery, Metadata,
@@ -21,16 +21,16 @@ use crate::webhook::read_input;
 use crate::Failure;
 
 /// Where `--base-url` points unless told otherwise: `paylink sandbox` on its default address.
-pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:4010";
+pub(crate) const DEFAULT_BASE_URL: &str = "http://127.0.0.1:4010";
 /// The environment variable the secret key is read from.
-pub const SECRET_KEY_VAR: &str = "XENDIT_SECRET_KEY";
+pub(crate) const SECRET_KEY_VAR: &str = "XENDIT_SECRET_KEY";
 /// Most pages `list --all` follows, so a server that keeps answering the same page cannot keep
 /// the command running forever.
 const MAX_PAGES: usize = 10_000;
 
 /// The `invoice` subcommands.
 #[derive(Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Create a payment link from flags or from a full JSON request body.
     Create(CreateArgs),
     /// Fetch one invoice by id.
@@ -45,7 +45,7 @@ pub enum Command {
 
 /// Where the API is and how to authenticate: shared by every API call.
 #[derive(Args)]
-pub struct ApiArgs {
+pub(crate) struct ApiArgs {
     /// The API base URL (the local sandbox unless set; Xendit's is `https://api.xendit.co`).
     #[arg(long, default_value = DEFAULT_BASE_URL)]
     base_url: String,
@@ -60,7 +60,7 @@ pub struct ApiArgs {
 
 /// Arguments of `invoice create`.
 #[derive(Args)]
-pub struct CreateArgs {
+pub(crate) struct CreateArgs {
     #[command(flatten)]
     api: ApiArgs,
     /// A full create request body (JSON, Xendit's field names): a file, or `-` for standard
@@ -104,7 +104,7 @@ pub struct CreateArgs {
 
 /// Arguments of `invoice get` and `invoice expire`.
 #[derive(Args)]
-pub struct IdArgs {
+pub(crate) struct IdArgs {
     #[command(flatten)]
     api: ApiArgs,
     /// The invoice id.
@@ -113,7 +113,7 @@ pub struct IdArgs {
 
 /// Arguments of `invoice list`: every filter of the list endpoint.
 #[derive(Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     #[command(flatten)]
     api: ApiArgs,
     /// Only invoices with this external id.
@@ -166,7 +166,7 @@ pub struct ListArgs {
 
 /// Arguments of `invoice pay`.
 #[derive(Args)]
-pub struct PayArgs {
+pub(crate) struct PayArgs {
     /// The sandbox's base URL.
     #[arg(long, default_value = DEFAULT_BASE_URL)]
     base_url: String,
@@ -186,7 +186,7 @@ pub struct PayArgs {
 /// A [`Failure`] with a one-line message: no secret key (a usage failure), a create request
 /// that breaks a rule (every violation, nothing sent), unreadable input, or the API's refusal
 /// as [`GatewayError`] says it.
-pub async fn run(command: Command) -> Result<(), Failure> {
+pub(crate) async fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::Create(args) => create(args).await,
         Command::Get(args) => {

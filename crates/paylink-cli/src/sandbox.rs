@@ -13,7 +13,7 @@ use crate::Failure;
 
 /// Arguments of `paylink sandbox`.
 #[derive(ClapArgs)]
-pub struct Args {
+pub(crate) struct Args {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:4010")]
     addr: SocketAddr,
@@ -52,7 +52,7 @@ pub struct Args {
 ///
 /// # Errors
 /// A [`Failure`] when the address cannot be bound, an argument is invalid, or the server fails.
-pub async fn run(args: Args) -> Result<(), Failure> {
+pub(crate) async fn run(args: Args) -> Result<(), Failure> {
     init_logging();
     if !(args.retry_time_scale.is_finite()
         && args.retry_time_scale > 0.0

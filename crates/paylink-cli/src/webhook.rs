@@ -15,7 +15,7 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The `webhook` subcommands.
 #[derive(Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Verify (when a token is given) and parse a callback body; print it as normalized JSON.
     Parse(ParseArgs),
     /// POST a callback body to a URL with the x-callback-token header, as Xendit does.
@@ -24,7 +24,7 @@ pub enum Command {
 
 /// Arguments of `webhook parse`.
 #[derive(Args)]
-pub struct ParseArgs {
+pub(crate) struct ParseArgs {
     /// The expected callback token; the header value must match it.
     #[arg(long, requires = "header")]
     token: Option<String>,
@@ -38,7 +38,7 @@ pub struct ParseArgs {
 
 /// Arguments of `webhook send`.
 #[derive(Args)]
-pub struct SendArgs {
+pub(crate) struct SendArgs {
     /// The receiving endpoint.
     #[arg(long)]
     to: String,
@@ -54,7 +54,7 @@ pub struct SendArgs {
 /// # Errors
 /// A [`Failure`] with a one-line message: unreadable input, a refused token, a body that is not
 /// an invoice callback, a receiver that could not be reached or did not answer 2xx.
-pub async fn run(command: Command) -> Result<(), Failure> {
+pub(crate) async fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::Parse(args) => parse(args),
         Command::Send(args) => send(args).await,

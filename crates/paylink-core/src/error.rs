@@ -9,6 +9,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::validate::Violation;
+
 /// An error answer from Xendit (or a backend that speaks like it): status, `error_code`,
 /// `message` and, for validation errors, `errors`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +35,28 @@ impl ApiError {
             message: message.into(),
             errors: None,
         }
+    }
+
+    /// `400 API_VALIDATION_ERROR` for these violations, worded as Xendit words it: the message
+    /// lists each `"path" rule`, and `errors` holds `{path, message}` for each.
+    pub fn validation(violations: &[Violation]) -> Self {
+        let message = violations
+            .iter()
+            .map(|v| format!("\"{}\" {}", v.path, v.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let errors = violations
+            .iter()
+            .map(|v| {
+                let mut entry = serde_json::Map::new();
+                entry.insert("path".into(), Value::String(v.path.clone()));
+                entry.insert("message".into(), Value::String(v.message.clone()));
+                Value::Object(entry)
+            })
+            .collect();
+        let mut e = ApiError::new(400, "API_VALIDATION_ERROR", message);
+        e.errors = Some(Value::Array(errors));
+        e
     }
 
     /// The JSON body Xendit sends for this error.

@@ -32,31 +32,33 @@
 #![warn(missing_docs)]
 
 mod builder;
-pub mod codes;
+mod codes;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
-pub mod gateway;
-pub mod invoice;
+mod gateway;
+mod invoice;
 pub mod json_amount;
-pub mod lifecycle;
+mod lifecycle;
 mod list_query;
-pub mod money;
+mod money;
 mod object_only;
-pub mod request;
-pub mod retry;
+mod request;
+mod retry;
 #[cfg(feature = "proptest")]
 pub mod strategies;
 mod validate;
-pub mod webhook;
+mod webhook;
 
 pub use builder::CreateInvoiceBuilder;
+pub use codes::CHANNELS;
 pub use codes::{
     BankCode, ChannelCode, ChannelFamily, ClientType, DirectDebitType, EwalletType, InvoiceStatus,
     NotificationChannel, PaylaterType, PaymentMethod, QrCodeType, RetailOutletName,
 };
 pub use error::{body_snippet, ApiError, ErrorSource, GatewayError, BODY_SNIPPET_BYTES};
 pub use gateway::{Gateway, RequestOptions};
+pub use invoice::timestamp;
 pub use invoice::{
     AvailableBank, AvailableDirectDebit, AvailableEwallet, AvailablePaylater, AvailableQrCode,
     AvailableRetailOutlet, Invoice, PaymentDetails,
@@ -66,11 +68,17 @@ pub use lifecycle::{
     TransitionError,
 };
 pub use list_query::{ListInvoicesQuery, QueryError};
-pub use money::{AmountLimits, AmountRange, Currency, Money, MoneyError, UnknownCurrency};
+pub use money::{
+    group_thousands, AmountLimits, AmountRange, Currency, Money, MoneyError, UnknownCurrency,
+};
 pub use request::{
     Address, CardProperties, ChannelProperties, CreateInvoiceFields, CreateInvoiceRequest,
     Customer, InstallmentConfiguration, InstallmentTerms, InvoiceFee, InvoiceItem, Metadata,
     NotificationPreference,
+};
+pub use request::{
+    DEFAULT_INVOICE_DURATION, MAX_FEES, MAX_INVOICE_DURATION, MAX_ITEMS, MAX_METADATA_KEYS,
+    MAX_METADATA_KEY_CHARS, MAX_METADATA_VALUE_CHARS, MIN_INVOICE_DURATION,
 };
 pub use retry::{FailedAttempt, Operation, RetryDecision, RetryPolicy};
 pub use validate::{ValidationErrors, Violation};

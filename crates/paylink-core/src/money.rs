@@ -198,7 +198,7 @@ pub enum MoneyError {
 ///
 /// # Errors
 /// [`MoneyError::NotPositive`] or [`MoneyError::TooManyDecimals`].
-pub fn check_scale(amount: Decimal, currency: Currency) -> Result<Decimal, MoneyError> {
+pub(crate) fn check_scale(amount: Decimal, currency: Currency) -> Result<Decimal, MoneyError> {
     if amount <= Decimal::ZERO {
         return Err(MoneyError::NotPositive { amount });
     }
@@ -209,7 +209,7 @@ pub fn check_scale(amount: Decimal, currency: Currency) -> Result<Decimal, Money
 ///
 /// # Errors
 /// [`MoneyError::TooManyDecimals`].
-pub fn check_decimals(amount: Decimal, currency: Currency) -> Result<Decimal, MoneyError> {
+pub(crate) fn check_decimals(amount: Decimal, currency: Currency) -> Result<Decimal, MoneyError> {
     let normalized = amount.normalize();
     let allowed = currency.decimal_places();
     if normalized.scale() > allowed {
@@ -295,6 +295,36 @@ impl fmt::Display for Money {
     }
 }
 
+/// `amount` written with its whole part in groups of three digits (`5,000,000`, `1,250.5`),
+/// `group` between the groups and `decimal` before the fraction, digits otherwise exactly as
+/// the `Decimal` holds them (no rounding: round or rescale first for a fixed number of places).
+///
+/// ```
+/// use paylink_core::group_thousands;
+/// use rust_decimal::Decimal;
+/// assert_eq!(group_thousands(Decimal::from(5_000_000), ',', '.'), "5,000,000");
+/// assert_eq!(group_thousands(Decimal::new(-125050, 2), '.', ','), "-1.250,50");
+/// ```
+pub fn group_thousands(amount: Decimal, group: char, decimal: char) -> String {
+    let text = amount.abs().to_string();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text.as_str(), ""));
+    let mut out = String::with_capacity(text.len() + whole.len() / 3 + 1);
+    if amount.is_sign_negative() && !amount.is_zero() {
+        out.push('-');
+    }
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(group);
+        }
+        out.push(c);
+    }
+    if !fraction.is_empty() {
+        out.push(decimal);
+        out.push_str(fraction);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,6 +382,17 @@ mod tests {
         let limits = AmountLimits::xendit().with(Currency::Php, dec!(20), dec!(100));
         assert!(Money::with_limits(dec!(19.99), Currency::Php, &limits).is_err());
         assert!(Money::with_limits(dec!(20), Currency::Php, &limits).is_ok());
+    }
+
+    #[test]
+    fn thousands_are_grouped_and_the_fraction_kept_as_it_is() {
+        assert_eq!(group_thousands(dec!(5000000), ',', '.'), "5,000,000");
+        assert_eq!(group_thousands(dec!(10000), ',', '.'), "10,000");
+        assert_eq!(group_thousands(dec!(999), ',', '.'), "999");
+        assert_eq!(group_thousands(dec!(0.01), ',', '.'), "0.01");
+        assert_eq!(group_thousands(dec!(1250.50), '.', ','), "1.250,50");
+        assert_eq!(group_thousands(dec!(-1000), ',', '.'), "-1,000");
+        assert_eq!(group_thousands(dec!(-0), ',', '.'), "0");
     }
 
     #[test]

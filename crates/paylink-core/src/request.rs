@@ -425,7 +425,7 @@ mod lenient_seconds {
     use serde::de::Error;
     use serde::Deserializer;
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
         let Some(n) = crate::json_amount::lenient::option::deserialize(d)? else {
             return Ok(None);
         };

@@ -193,7 +193,7 @@ fn check_not_blank(v: &mut Violations, path: &str, s: &str) {
 
 /// Whether `s` has the shape of an e-mail address: one `@`, a non-empty local part, and a
 /// dotted domain, with no spaces.
-pub fn is_email_shaped(s: &str) -> bool {
+pub(crate) fn is_email_shaped(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
@@ -207,7 +207,7 @@ pub fn is_email_shaped(s: &str) -> bool {
 }
 
 /// Whether `s` is an absolute `http` or `https` URL with a host.
-pub fn is_url_shaped(s: &str) -> bool {
+pub(crate) fn is_url_shaped(s: &str) -> bool {
     let rest = s
         .strip_prefix("https://")
         .or_else(|| s.strip_prefix("http://"));

@@ -7,7 +7,7 @@ use std::error::Error;
 use std::sync::Arc;
 use std::time::Duration;
 
-use paylink_core::invoice::timestamp;
+use paylink_core::timestamp;
 use paylink_core::{
     verify_and_parse, CallbackToken, CreateInvoiceRequest, Currency, EventKind, Gateway,
     InvoiceItem, LinkState, Reconciled, RequestOptions,

@@ -7,12 +7,12 @@
 //! uses it stays light. `paylink-sandbox` serves it over HTTP.
 #![warn(missing_docs)]
 
-pub mod engine;
+mod engine;
 mod payer;
 
 pub use engine::{
-    api_validation_error, CallbackEvent, FakeConfig, FakeError, FakeGateway, FakeGatewayBuilder,
-    PayWith, DEFAULT_INVOICE_BASE_URL, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, RETAIL_OUTLET_MAX_IDR,
+    CallbackEvent, FakeConfig, FakeError, FakeGateway, FakeGatewayBuilder, PayWith,
+    DEFAULT_INVOICE_BASE_URL, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, RETAIL_OUTLET_MAX_IDR,
 };
 
 /// The guides' code blocks are compiled and run as doc tests, so the guides stay true.

@@ -25,21 +25,21 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b')');
 
 /// One path segment or query component, percent-encoded as `encodeURIComponent` does.
-pub fn encode_component(s: &str) -> String {
+pub(crate) fn encode_component(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     push_component(&mut out, s);
     out
 }
 
 /// Appends `s` to `out`, percent-encoded as [`encode_component`] does.
-pub fn push_component(out: &mut String, s: &str) {
+pub(crate) fn push_component(out: &mut String, s: &str) {
     out.extend(utf8_percent_encode(s, COMPONENT));
 }
 
 /// The query string of a list call (without `?`): the pairs of
 /// [`ListInvoicesQuery::to_pairs`], in that order, percent-encoded
 /// (`created_after=2023-01-01T00%3A00%3A00.000Z`).
-pub fn list_query_string(query: &ListInvoicesQuery) -> String {
+pub(crate) fn list_query_string(query: &ListInvoicesQuery) -> String {
     let mut out = String::new();
     for (name, value) in query.to_pairs() {
         if !out.is_empty() {
@@ -58,7 +58,7 @@ pub fn list_query_string(query: &ListInvoicesQuery) -> String {
 ///
 /// # Errors
 /// [`GatewayError::NotFound`] with `INVOICE_NOT_FOUND_ERROR`, as for any unknown id.
-pub fn check_id(id: &str) -> Result<(), GatewayError> {
+pub(crate) fn check_id(id: &str) -> Result<(), GatewayError> {
     if matches!(id, "" | "." | "..") {
         return Err(GatewayError::NotFound(Box::new(ApiError::new(
             404,
@@ -71,7 +71,7 @@ pub fn check_id(id: &str) -> Result<(), GatewayError> {
 
 /// The wait a response asks for: `Retry-After` (seconds or an HTTP-date), else
 /// `Rate-Limit-Reset` (seconds, possibly fractional). `now` is only used for HTTP-dates.
-pub fn server_wait(
+pub(crate) fn server_wait(
     retry_after: Option<&str>,
     rate_limit_reset: Option<&str>,
     now: OffsetDateTime,
@@ -83,7 +83,7 @@ pub fn server_wait(
 
 /// `Retry-After`: a whole number of seconds or an IMF-fixdate (`Wed, 21 Oct 2015 07:28:00
 /// GMT`). A date in the past means no wait.
-pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         return value.parse::<u64>().ok().map(Duration::from_secs);
@@ -94,7 +94,7 @@ pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
 
 /// An HTTP-date (`Wed, 21 Oct 2015 07:28:00 GMT`, or the obsolete RFC 850 and asctime forms a
 /// recipient must also accept), as `Date` and `Retry-After` carry it.
-pub fn parse_http_date(value: &str) -> Option<OffsetDateTime> {
+pub(crate) fn parse_http_date(value: &str) -> Option<OffsetDateTime> {
     httpdate::parse_http_date(value.trim())
         .ok()
         .map(OffsetDateTime::from)
@@ -102,7 +102,7 @@ pub fn parse_http_date(value: &str) -> Option<OffsetDateTime> {
 
 /// A non-negative decimal number of seconds (`2`, `1.5`, `0.250`), read exactly without
 /// floating point; digits past nanoseconds are dropped.
-pub fn parse_seconds(value: &str) -> Option<Duration> {
+pub(crate) fn parse_seconds(value: &str) -> Option<Duration> {
     let value = value.trim();
     let (whole, frac) = match value.split_once('.') {
         Some((w, f)) => (w, f),
@@ -127,7 +127,7 @@ pub fn parse_seconds(value: &str) -> Option<Duration> {
 
 /// Maps a reqwest failure. A timeout or failure while connecting means the request never left;
 /// any later one means it may have reached the server.
-pub fn transport_error(e: reqwest::Error) -> GatewayError {
+pub(crate) fn transport_error(e: reqwest::Error) -> GatewayError {
     let connect = e.is_connect();
     if e.is_timeout() {
         return GatewayError::Timeout {
@@ -161,7 +161,7 @@ fn chain(e: &(dyn StdError + 'static)) -> String {
 /// # Errors
 /// [`GatewayError::from_response`] for a non-2xx status; [`GatewayError::Decode`] with the
 /// JSON path of the problem and the start of the body when a 2xx body is not a `T`.
-pub fn decode<T: DeserializeOwned>(
+pub(crate) fn decode<T: DeserializeOwned>(
     status: u16,
     body: &[u8],
     retry_after: Option<Duration>,
@@ -186,7 +186,7 @@ pub fn decode<T: DeserializeOwned>(
 }
 
 /// A body that stopped before its end: the status and what arrived.
-pub fn truncated(status: u16, body: &[u8], e: &reqwest::Error) -> GatewayError {
+pub(crate) fn truncated(status: u16, body: &[u8], e: &reqwest::Error) -> GatewayError {
     GatewayError::Decode {
         status,
         message: format!("the body ended early: {}", chain(e)),

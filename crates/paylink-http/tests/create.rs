@@ -88,7 +88,7 @@ impl Clocks {
 
     /// Now on the clock that stamps invoices.
     fn stamp_now(&self) -> String {
-        paylink_core::invoice::timestamp::format(OffsetDateTime::now_utc() + self.stamps)
+        paylink_core::timestamp::format(OffsetDateTime::now_utc() + self.stamps)
     }
 }
 
@@ -466,7 +466,7 @@ async fn a_server_two_years_ahead_that_stored_then_dropped_a_create_still_has_ex
 async fn an_older_invoice_of_the_same_order_on_a_server_two_years_behind_is_not_adopted() {
     let server_now = OffsetDateTime::now_utc() - TWO_YEARS;
     let ten_minutes_before =
-        paylink_core::invoice::timestamp::format(server_now - time::Duration::minutes(10));
+        paylink_core::timestamp::format(server_now - time::Duration::minutes(10));
     let decoys = vec![invoice_with(
         "older",
         "order-22",

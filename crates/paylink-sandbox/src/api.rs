@@ -18,10 +18,10 @@ use super::error::ErrorAnswer;
 use super::SandboxState;
 
 /// The header that scopes a call to a xenPlatform sub-account.
-pub const FOR_USER_ID_HEADER: &str = "for-user-id";
+pub(crate) const FOR_USER_ID_HEADER: &str = "for-user-id";
 
 /// A caller that sent the right key: its options (`for-user-id`).
-pub struct Caller(pub RequestOptions);
+pub(crate) struct Caller(pub RequestOptions);
 
 impl FromRequestParts<Arc<SandboxState>> for Caller {
     type Rejection = ErrorAnswer;
@@ -68,7 +68,7 @@ fn basic_user(value: &str) -> Option<Vec<u8>> {
 }
 
 /// An invoice id from the path. A path that cannot be decoded names no invoice.
-pub struct InvoiceId(pub String);
+pub(crate) struct InvoiceId(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for InvoiceId {
     type Rejection = ErrorAnswer;
@@ -82,7 +82,7 @@ impl<S: Send + Sync> FromRequestParts<S> for InvoiceId {
 }
 
 /// `POST /v2/invoices` and `POST /v2/invoices/`.
-pub async fn create(
+pub(crate) async fn create(
     State(state): State<Arc<SandboxState>>,
     Caller(options): Caller,
     request: Request,
@@ -101,7 +101,7 @@ pub async fn create(
 ///
 /// # Errors
 /// The answer to send.
-pub fn parse_create_body(body: &[u8]) -> Result<CreateInvoiceFields, ErrorAnswer> {
+pub(crate) fn parse_create_body(body: &[u8]) -> Result<CreateInvoiceFields, ErrorAnswer> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| ErrorAnswer::invalid_json(&e.to_string()))?;
     if !value.is_object() {
@@ -140,7 +140,7 @@ fn join_path(parent: &str, field: &str) -> String {
 }
 
 /// `GET /v2/invoices`.
-pub async fn list(
+pub(crate) async fn list(
     State(state): State<Arc<SandboxState>>,
     Caller(options): Caller,
     uri: Uri,
@@ -154,7 +154,7 @@ pub async fn list(
 ///
 /// # Errors
 /// `API_VALIDATION_ERROR` naming the parameter that could not be read.
-pub fn parse_list_query(uri: &Uri) -> Result<ListInvoicesQuery, ErrorAnswer> {
+pub(crate) fn parse_list_query(uri: &Uri) -> Result<ListInvoicesQuery, ErrorAnswer> {
     let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri)
         .map_err(|e| ErrorAnswer::invalid_field("query", format!("could not be decoded: {e}")))?;
     ListInvoicesQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -162,7 +162,7 @@ pub fn parse_list_query(uri: &Uri) -> Result<ListInvoicesQuery, ErrorAnswer> {
 }
 
 /// `GET /v2/invoices/{id}`.
-pub async fn get_one(
+pub(crate) async fn get_one(
     State(state): State<Arc<SandboxState>>,
     Caller(options): Caller,
     InvoiceId(id): InvoiceId,
@@ -171,7 +171,7 @@ pub async fn get_one(
 }
 
 /// `POST /invoices/{id}/expire!`: no body is read, whatever the `Content-Type`.
-pub async fn expire(
+pub(crate) async fn expire(
     State(state): State<Arc<SandboxState>>,
     Caller(options): Caller,
     InvoiceId(id): InvoiceId,

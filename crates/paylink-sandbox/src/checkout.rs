@@ -16,7 +16,10 @@ use super::SandboxState;
 use paylink_fake::{FakeError, PayWith};
 
 /// `GET /web/{id}`.
-pub async fn show(State(state): State<Arc<SandboxState>>, InvoiceId(id): InvoiceId) -> Response {
+pub(crate) async fn show(
+    State(state): State<Arc<SandboxState>>,
+    InvoiceId(id): InvoiceId,
+) -> Response {
     match state.engine().invoice(&id) {
         Some(invoice) => Html(page::checkout_page(&invoice, None)).into_response(),
         None => unknown_link(),
@@ -24,7 +27,7 @@ pub async fn show(State(state): State<Arc<SandboxState>>, InvoiceId(id): Invoice
 }
 
 /// `POST /web/{id}/pay` with the form field `channel`.
-pub async fn pay(
+pub(crate) async fn pay(
     State(state): State<Arc<SandboxState>>,
     InvoiceId(id): InvoiceId,
     request: Request,
@@ -33,7 +36,7 @@ pub async fn pay(
 }
 
 /// `POST /web/{id}/fail` with the form field `channel`.
-pub async fn fail(
+pub(crate) async fn fail(
     State(state): State<Arc<SandboxState>>,
     InvoiceId(id): InvoiceId,
     request: Request,
@@ -43,13 +46,13 @@ pub async fn fail(
 
 /// Query of the result page.
 #[derive(Debug, Deserialize)]
-pub struct ResultQuery {
+pub(crate) struct ResultQuery {
     /// `paid` or `failed`.
     pub outcome: Option<String>,
 }
 
 /// `GET /web/{id}/result?outcome=paid|failed`.
-pub async fn result(
+pub(crate) async fn result(
     State(state): State<Arc<SandboxState>>,
     InvoiceId(id): InvoiceId,
     uri: Uri,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use paylink_core::conformance::{Payer, PayerError};
-use paylink_core::invoice::timestamp;
+use paylink_core::timestamp;
 use paylink_core::{Invoice, RequestOptions};
 use reqwest::Url;
 use serde::de::DeserializeOwned;

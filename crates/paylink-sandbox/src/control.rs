@@ -25,7 +25,7 @@ use super::SandboxState;
 use paylink_fake::{FakeError, PayWith};
 
 /// `POST /_sandbox/invoices/{id}/pay`.
-pub async fn pay(
+pub(crate) async fn pay(
     State(state): State<Arc<SandboxState>>,
     InvoiceId(id): InvoiceId,
     request: Request,
@@ -37,7 +37,7 @@ pub async fn pay(
 }
 
 /// `POST /_sandbox/invoices/{id}/fail`: a failed attempt; the link stays payable.
-pub async fn fail(
+pub(crate) async fn fail(
     State(state): State<Arc<SandboxState>>,
     InvoiceId(id): InvoiceId,
     request: Request,
@@ -54,7 +54,7 @@ pub async fn fail(
 }
 
 /// `POST /_sandbox/invoices/{id}/settle`.
-pub async fn settle(
+pub(crate) async fn settle(
     State(state): State<Arc<SandboxState>>,
     InvoiceId(id): InvoiceId,
 ) -> Result<Json<Invoice>, ErrorAnswer> {
@@ -63,7 +63,7 @@ pub async fn settle(
 
 /// `POST /_sandbox/clock/advance`: moves the clock and expires what falls due (each expiry
 /// sends its webhook).
-pub async fn advance(
+pub(crate) async fn advance(
     State(state): State<Arc<SandboxState>>,
     request: Request,
 ) -> Result<Json<Advanced>, ErrorAnswer> {
@@ -77,19 +77,21 @@ pub async fn advance(
 }
 
 /// `GET /_sandbox/clock`.
-pub async fn clock(State(state): State<Arc<SandboxState>>) -> Json<ClockReading> {
+pub(crate) async fn clock(State(state): State<Arc<SandboxState>>) -> Json<ClockReading> {
     Json(ClockReading {
         now: state.engine().now(),
     })
 }
 
 /// `GET /_sandbox/deliveries`: every webhook attempt, oldest first.
-pub async fn deliveries(State(state): State<Arc<SandboxState>>) -> Json<Vec<DeliveryAttempt>> {
+pub(crate) async fn deliveries(
+    State(state): State<Arc<SandboxState>>,
+) -> Json<Vec<DeliveryAttempt>> {
     Json(state.deliverer().attempts())
 }
 
 /// `POST /_sandbox/faults`.
-pub async fn faults(
+pub(crate) async fn faults(
     State(state): State<Arc<SandboxState>>,
     request: Request,
 ) -> Result<Json<FaultsApplied>, ErrorAnswer> {
@@ -146,7 +148,7 @@ pub async fn faults(
 }
 
 /// `POST /_sandbox/reset`: forgets every invoice, callback, fault and webhook attempt.
-pub async fn reset(State(state): State<Arc<SandboxState>>) -> Json<ResetDone> {
+pub(crate) async fn reset(State(state): State<Arc<SandboxState>>) -> Json<ResetDone> {
     state.reset();
     Json(ResetDone {
         ok: true,
@@ -219,7 +221,7 @@ fn pay_with(
 }
 
 /// The answer to a refused control call.
-pub fn fake_error(e: FakeError) -> ErrorAnswer {
+pub(crate) fn fake_error(e: FakeError) -> ErrorAnswer {
     let message = e.to_string();
     match e {
         FakeError::NotFound { .. } => ErrorAnswer::invoice_not_found(),

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use paylink_core::invoice::timestamp;
+use paylink_core::timestamp;
 use paylink_core::{CallbackToken, CALLBACK_TOKEN_HEADER};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -27,11 +27,11 @@ pub const SCHEDULE: [Duration; 7] = [
 ];
 
 /// How long an attempt may wait for an answer before it counts as failed, before scaling.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The shortest scaled attempt timeout: a receiver on the loopback interface must get the time
 /// to answer even when the schedule is scaled down to milliseconds.
-pub const MIN_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
+pub(crate) const MIN_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// One POST of one callback, as `GET /_sandbox/deliveries` lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,7 +95,7 @@ impl Deliverer {
         }
     }
 
-    /// The timeout of one attempt: [`ATTEMPT_TIMEOUT`] scaled, at least [`MIN_ATTEMPT_TIMEOUT`].
+    /// The timeout of one attempt: Xendit's 30 s scaled, and at least 1 s.
     pub fn attempt_timeout(&self) -> Duration {
         ATTEMPT_TIMEOUT.mul_f64(self.scale).max(MIN_ATTEMPT_TIMEOUT)
     }

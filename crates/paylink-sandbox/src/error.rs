@@ -8,25 +8,25 @@ use paylink_core::{ApiError, GatewayError, Violation};
 
 /// Code of the answer to a body larger than the configured limit. Xendit documents no code for
 /// this case; the sandbox names it after the HTTP status (413 Payload Too Large).
-pub const REQUEST_ENTITY_TOO_LARGE: &str = "REQUEST_ENTITY_TOO_LARGE";
+pub(crate) const REQUEST_ENTITY_TOO_LARGE: &str = "REQUEST_ENTITY_TOO_LARGE";
 
 /// An error answer: an HTTP status and Xendit's JSON error body.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ErrorAnswer(Box<ApiError>);
+pub(crate) struct ErrorAnswer(Box<ApiError>);
 
 impl ErrorAnswer {
     /// An answer with a status, a code and a message.
-    pub fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
         ErrorAnswer(Box::new(ApiError::new(status, code, message)))
     }
 
     /// 401 `INVALID_API_KEY`, exactly as Xendit words it.
-    pub fn invalid_api_key() -> Self {
+    pub(crate) fn invalid_api_key() -> Self {
         ErrorAnswer::new(401, "INVALID_API_KEY", "Your API key is invalid")
     }
 
     /// 400 `INVALID_JSON_FORMAT`: the body is not JSON.
-    pub fn invalid_json(detail: &str) -> Self {
+    pub(crate) fn invalid_json(detail: &str) -> Self {
         ErrorAnswer::new(
             400,
             "INVALID_JSON_FORMAT",
@@ -35,13 +35,13 @@ impl ErrorAnswer {
     }
 
     /// 400 `API_VALIDATION_ERROR` with one entry in `errors` per broken rule, worded as the
-    /// engine words its own validation errors ([`paylink_fake::api_validation_error`]).
-    pub fn validation(violations: &[Violation]) -> Self {
-        ErrorAnswer(Box::new(paylink_fake::api_validation_error(violations)))
+    /// engine words its own validation errors ([`ApiError::validation`]).
+    pub(crate) fn validation(violations: &[Violation]) -> Self {
+        ErrorAnswer(Box::new(ApiError::validation(violations)))
     }
 
     /// 400 `API_VALIDATION_ERROR` for one field.
-    pub fn invalid_field(path: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid_field(path: &str, message: impl Into<String>) -> Self {
         ErrorAnswer::validation(&[Violation {
             path: path.to_owned(),
             message: message.into(),
@@ -49,12 +49,12 @@ impl ErrorAnswer {
     }
 
     /// 404 `INVOICE_NOT_FOUND_ERROR`, exactly as Xendit words it.
-    pub fn invoice_not_found() -> Self {
+    pub(crate) fn invoice_not_found() -> Self {
         ErrorAnswer::new(404, "INVOICE_NOT_FOUND_ERROR", "Invoice not found.")
     }
 
     /// 413 [`REQUEST_ENTITY_TOO_LARGE`], naming the limit.
-    pub fn too_large(limit: usize) -> Self {
+    pub(crate) fn too_large(limit: usize) -> Self {
         ErrorAnswer::new(
             413,
             REQUEST_ENTITY_TOO_LARGE,
@@ -63,12 +63,12 @@ impl ErrorAnswer {
     }
 
     /// 404 `NOT_FOUND` for a path the sandbox does not serve.
-    pub fn no_route(method: &str, path: &str) -> Self {
+    pub(crate) fn no_route(method: &str, path: &str) -> Self {
         ErrorAnswer::new(404, "NOT_FOUND", format!("No route for {method} {path}"))
     }
 
     /// 405 `METHOD_NOT_ALLOWED` for a known path with the wrong method.
-    pub fn wrong_method(method: &str, path: &str) -> Self {
+    pub(crate) fn wrong_method(method: &str, path: &str) -> Self {
         ErrorAnswer::new(
             405,
             "METHOD_NOT_ALLOWED",
@@ -77,17 +77,17 @@ impl ErrorAnswer {
     }
 
     /// 500 `INTERNAL_SERVER_ERROR`, Xendit's words for an unexpected failure.
-    pub fn internal(message: impl Into<String>) -> Self {
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
         ErrorAnswer::new(500, "INTERNAL_SERVER_ERROR", message)
     }
 
     /// The error: status, code, message.
-    pub fn api_error(&self) -> &ApiError {
+    pub(crate) fn api_error(&self) -> &ApiError {
         &self.0
     }
 
     /// The HTTP status.
-    pub fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }

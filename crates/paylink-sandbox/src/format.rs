@@ -6,7 +6,7 @@ use time::macros::format_description;
 use time::OffsetDateTime;
 
 /// Escapes text for use in HTML element content and in double-quoted attribute values.
-pub fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -24,24 +24,16 @@ pub fn escape_html(text: &str) -> String {
 /// An amount as a buyer in the currency's country reads it: `Rp 510.000`, `$100.50`,
 /// `₱1,250.00`, `510.000 ₫`. The amount is rounded to the currency's decimal places (Xendit's
 /// rule: none for IDR and VND, two for the others); no binary floating point is involved.
-pub fn format_amount(amount: Decimal, currency: Currency) -> String {
+pub(crate) fn format_amount(amount: Decimal, currency: Currency) -> String {
     let places = currency.decimal_places();
-    let rounded = amount.round_dp(places);
+    let mut rounded = amount.round_dp(places);
+    rounded.rescale(places);
     let negative = rounded.is_sign_negative() && !rounded.is_zero();
-    let digits = format!("{:.*}", places as usize, rounded.abs());
-    let (whole, fraction) = match digits.split_once('.') {
-        Some((w, f)) => (w, Some(f)),
-        None => (digits.as_str(), None),
-    };
     let (group_sep, decimal_sep) = match currency {
         Currency::Idr | Currency::Vnd => ('.', ','),
         Currency::Php | Currency::Thb | Currency::Myr | Currency::Usd => (',', '.'),
     };
-    let mut number = group_thousands(whole, group_sep);
-    if let Some(f) = fraction {
-        number.push(decimal_sep);
-        number.push_str(f);
-    }
+    let number = paylink_core::group_thousands(rounded.abs(), group_sep, decimal_sep);
     let sign = if negative { "-" } else { "" };
     match currency {
         Currency::Idr => format!("{sign}Rp {number}"),
@@ -54,28 +46,16 @@ pub fn format_amount(amount: Decimal, currency: Currency) -> String {
 }
 
 /// A quantity without trailing zeros (`2`, `1.5`).
-pub fn format_quantity(quantity: Decimal) -> String {
+pub(crate) fn format_quantity(quantity: Decimal) -> String {
     quantity.normalize().to_string()
 }
 
 /// A moment as `26 Nov 2026, 14:05 UTC`.
-pub fn format_moment(t: OffsetDateTime) -> String {
+pub(crate) fn format_moment(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     let fmt =
         format_description!("[day padding:none] [month repr:short] [year], [hour]:[minute] UTC");
     t.format(&fmt).unwrap_or_else(|_| t.to_string())
-}
-
-fn group_thousands(whole: &str, sep: char) -> String {
-    let len = whole.len();
-    let mut out = String::with_capacity(len + len / 3);
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (len - i) % 3 == 0 {
-            out.push(sep);
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -2,13 +2,13 @@
 #![warn(missing_docs)]
 
 mod api;
-pub mod checkout;
+mod checkout;
 mod client;
 mod control;
-pub mod delivery;
-pub mod error;
-pub mod format;
-pub mod page;
+mod delivery;
+mod error;
+mod format;
+mod page;
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
@@ -32,7 +32,8 @@ pub use client::{
     AdvanceRequest, Advanced, ClockReading, ControlError, FailedPayment, FaultsApplied,
     FaultsRequest, PayRequest, ResetDone, SandboxClient, DEFAULT_CONTROL_TIMEOUT,
 };
-use delivery::{Deliverer, DeliveryTarget};
+pub use delivery::{Deliverer, DeliveryAttempt, DeliveryTarget, SCHEDULE};
+
 use error::ErrorAnswer;
 
 /// The secret key the sandbox accepts unless told otherwise.

@@ -9,7 +9,7 @@ use super::format::{escape_html, format_amount, format_moment, format_quantity};
 
 /// One payment channel the buyer can pick.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MethodChoice {
+pub(crate) struct MethodChoice {
     /// The group it is shown in (`Virtual account`, `E-wallet`...).
     pub group: &'static str,
     /// The channel code posted back (`BNI`, `DANA`, `CREDIT_CARD`).
@@ -18,7 +18,7 @@ pub struct MethodChoice {
 
 /// What a result page reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The payment went through.
     Paid,
     /// The attempt failed; the link is still payable.
@@ -26,7 +26,7 @@ pub enum Outcome {
 }
 
 /// The channels this link offers, in the order the page shows them.
-pub fn methods(invoice: &Invoice) -> Vec<MethodChoice> {
+pub(crate) fn methods(invoice: &Invoice) -> Vec<MethodChoice> {
     let mut out = Vec::new();
     let mut push = |group: &'static str, channel: &str| {
         out.push(MethodChoice {
@@ -60,14 +60,9 @@ pub fn methods(invoice: &Invoice) -> Vec<MethodChoice> {
     out
 }
 
-/// Whether `channel` is one of the link's channels.
-pub fn offers(invoice: &Invoice, channel: &str) -> bool {
-    methods(invoice).iter().any(|m| m.channel == channel)
-}
-
 /// The checkout page of a link, in whatever state it is. `notice` is shown above the form
 /// (after a failed attempt, for instance).
-pub fn checkout_page(invoice: &Invoice, notice: Option<&str>) -> String {
+pub(crate) fn checkout_page(invoice: &Invoice, notice: Option<&str>) -> String {
     let currency = invoice.currency.unwrap_or(Currency::Idr);
     let amount = format_amount(invoice.amount, currency);
     let merchant = escape_html(&invoice.merchant_name);
@@ -222,7 +217,7 @@ pub fn checkout_page(invoice: &Invoice, notice: Option<&str>) -> String {
 }
 
 /// The page shown after paying or failing when the link has no redirect URL for that outcome.
-pub fn result_page(invoice: &Invoice, outcome: Outcome) -> String {
+pub(crate) fn result_page(invoice: &Invoice, outcome: Outcome) -> String {
     let currency = invoice.currency.unwrap_or(Currency::Idr);
     let amount = escape_html(&format_amount(invoice.amount, currency));
     let merchant = escape_html(&invoice.merchant_name);
@@ -245,7 +240,7 @@ pub fn result_page(invoice: &Invoice, outcome: Outcome) -> String {
 }
 
 /// A page with one message (an unknown link, a link that cannot be paid).
-pub fn message_page(title: &str, message: &str) -> String {
+pub(crate) fn message_page(title: &str, message: &str) -> String {
     document(
         title,
         &format!(

@@ -295,9 +295,8 @@ async fn on_the_wall_clock_links_expire_on_their_own() {
         .create_ok(json!({ "external_id": "wall", "amount": 50000, "invoice_duration": 1 }))
         .await;
     let id = id_of(&created);
-    let created_at =
-        paylink_core::invoice::timestamp::parse(created["created"].as_str().expect("created"))
-            .expect("a timestamp");
+    let created_at = paylink_core::timestamp::parse(created["created"].as_str().expect("created"))
+        .expect("a timestamp");
     let lag = time::OffsetDateTime::now_utc() - created_at;
     assert!(
         lag.abs() < time::Duration::minutes(1),

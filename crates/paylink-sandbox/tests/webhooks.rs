@@ -13,8 +13,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use paylink_core::{CallbackToken, InvoiceCallback, InvoiceStatus};
-use paylink_sandbox::delivery::SCHEDULE;
 use paylink_sandbox::SandboxConfig;
+use paylink_sandbox::SCHEDULE;
 use serde_json::Value;
 use support::{id_of, start, Client};
 use time::OffsetDateTime;
@@ -94,7 +94,7 @@ async fn deliveries_until(client: &Client, done: impl Fn(&[Value]) -> bool) -> V
 }
 
 fn time_of(attempt: &Value) -> OffsetDateTime {
-    paylink_core::invoice::timestamp::parse(attempt["time"].as_str().expect("a time"))
+    paylink_core::timestamp::parse(attempt["time"].as_str().expect("a time"))
         .expect("an RFC 3339 time")
 }
 

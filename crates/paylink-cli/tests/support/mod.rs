@@ -4,10 +4,10 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 /// The `paylink` binary under test.
-pub const BIN: &str = env!("CARGO_BIN_EXE_paylink");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_paylink");
 
 /// Runs `cmd` with `stdin` as its standard input and collects its output.
-pub fn with_stdin(mut cmd: Command, stdin: &[u8]) -> Output {
+pub(crate) fn with_stdin(mut cmd: Command, stdin: &[u8]) -> Output {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -24,7 +24,7 @@ pub fn with_stdin(mut cmd: Command, stdin: &[u8]) -> Output {
 }
 
 /// The one line an error writes to stderr (fails the test when it is not exactly one line).
-pub fn stderr_line(output: &Output) -> String {
+pub(crate) fn stderr_line(output: &Output) -> String {
     let text = String::from_utf8_lossy(&output.stderr).into_owned();
     assert_eq!(
         text.lines().count(),

@@ -18,7 +18,7 @@ use crate::{
 /// codes; a refused create stores nothing.
 ///
 /// # Errors
-/// A [`Failure`] saying what differed.
+/// A [`Failure`](super::Failure) saying what differed.
 pub async fn errors_map_to_the_same_variants<G: Gateway + ?Sized>(gateway: &G) -> CheckResult {
     const C: &str = ERRORS;
     let opts = RequestOptions::default();
@@ -89,7 +89,7 @@ pub async fn errors_map_to_the_same_variants<G: Gateway + ?Sized>(gateway: &G) -
 /// list and expire without it do not see it.
 ///
 /// # Errors
-/// A [`Failure`] saying what differed.
+/// A [`Failure`](super::Failure) saying what differed.
 pub async fn for_user_id_scopes_visibility<G: Gateway + ?Sized>(gateway: &G) -> CheckResult {
     const C: &str = SCOPE;
     let sub = RequestOptions::for_user(format!(

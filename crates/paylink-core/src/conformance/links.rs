@@ -12,7 +12,7 @@ use crate::{Currency, Gateway, InvoiceStatus, ListInvoicesQuery, RequestOptions}
 /// Create answers a PENDING link echoing the request, and get by id answers the same link.
 ///
 /// # Errors
-/// A [`Failure`] saying what differed.
+/// A [`Failure`](super::Failure) saying what differed.
 pub async fn create_then_get_returns_the_same_link<G: Gateway + ?Sized>(
     gateway: &G,
 ) -> CheckResult {
@@ -95,7 +95,7 @@ pub async fn create_then_get_returns_the_same_link<G: Gateway + ?Sized>(
 /// method and channel it was paid with.
 ///
 /// # Errors
-/// A [`Failure`] saying what differed.
+/// A [`Failure`](super::Failure) saying what differed.
 pub async fn a_paid_link_reads_back_paid<G: Gateway + ?Sized>(
     gateway: &G,
     payer: &dyn Payer,
@@ -148,7 +148,7 @@ pub async fn a_paid_link_reads_back_paid<G: Gateway + ?Sized>(
 /// first, honours `limit`, and pages with `last_invoice`.
 ///
 /// # Errors
-/// A [`Failure`] saying what differed.
+/// A [`Failure`](super::Failure) saying what differed.
 pub async fn list_filters_and_pages_newest_first<G: Gateway + ?Sized>(
     gateway: &G,
     payer: &dyn Payer,
@@ -321,7 +321,7 @@ pub async fn list_filters_and_pages_newest_first<G: Gateway + ?Sized>(
 /// `NotFound` with `INVOICE_NOT_FOUND_ERROR`.
 ///
 /// # Errors
-/// A [`Failure`] saying what differed.
+/// A [`Failure`](super::Failure) saying what differed.
 pub async fn expire_moves_only_pending_links<G: Gateway + ?Sized>(
     gateway: &G,
     payer: &dyn Payer,

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 /// The bytes of the fixture at `rel` below `tests/data/`.
-pub fn data(rel: &str) -> Vec<u8> {
+pub(crate) fn data(rel: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(rel);
@@ -14,6 +14,6 @@ pub fn data(rel: &str) -> Vec<u8> {
 }
 
 /// The fixture at `rel` below `tests/data/`, as JSON.
-pub fn fixture(rel: &str) -> Value {
+pub(crate) fn fixture(rel: &str) -> Value {
     serde_json::from_slice(&data(rel)).unwrap_or_else(|e| panic!("{rel} is JSON: {e}"))
 }

@@ -3,15 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use paylink_core::codes::CHANNELS;
+use paylink_core::CHANNELS;
 use paylink_core::{
     ApiError, AvailableBank, AvailableDirectDebit, AvailableEwallet, AvailablePaylater,
     AvailableQrCode, AvailableRetailOutlet, BankCode, ChannelCode, ChannelFamily,
     CreateInvoiceFields, Currency, DirectDebitType, EwalletType, PaylaterType, QrCodeType,
-    RetailOutletName, Violation,
+    RetailOutletName,
 };
 use rust_decimal::Decimal;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// The ceiling Xendit applies to IDR invoices that offer retail outlets.
 pub const RETAIL_OUTLET_MAX_IDR: i64 = 5_000_000;
@@ -28,42 +28,9 @@ pub(crate) fn all_channels() -> BTreeMap<Currency, Vec<ChannelCode>> {
     out
 }
 
-/// An `API_VALIDATION_ERROR` (HTTP 400) listing every violation.
-///
-/// The `message` joins the violations as `"<path>" <rule>` (the Joi style of Xendit's
-/// messages); `errors` is a JSON array of `{"path": "<field path>", "message": "<rule>"}`.
-pub fn api_validation_error(violations: &[Violation]) -> ApiError {
-    let message = violations
-        .iter()
-        .map(|v| format!("\"{}\" {}", v.path, v.message))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let errors = violations
-        .iter()
-        .map(|v| json!({ "path": v.path, "message": v.message }))
-        .collect();
-    let mut e = ApiError::new(400, "API_VALIDATION_ERROR", message);
-    e.errors = Some(Value::Array(errors));
-    e
-}
-
+/// An amount as Xendit's messages write it (`10,000`).
 fn group(amount: Decimal) -> String {
-    let s = amount.trunc().to_string();
-    let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    let frac = amount.fract().abs();
-    if frac.is_zero() {
-        format!("{sign}{out}")
-    } else {
-        let f = frac.to_string();
-        format!("{sign}{out}{}", f.trim_start_matches('0'))
-    }
+    paylink_core::group_thousands(amount, ',', '.')
 }
 
 /// The channels an invoice offers after the server-side checks, in the order Xendit lists them.

@@ -47,7 +47,7 @@ use time::macros::datetime;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
-pub use channels::{api_validation_error, RETAIL_OUTLET_MAX_IDR};
+pub use channels::RETAIL_OUTLET_MAX_IDR;
 pub use outbox::CallbackEvent;
 
 use store::{Paid, Record, State, StoredRequest};
@@ -405,7 +405,7 @@ impl FakeGateway {
     }
 
     /// Create from raw wire fields, as Xendit's server receives them: truncates IDR decimals,
-    /// then answers `API_VALIDATION_ERROR` (400, see [`api_validation_error`]) for shape
+    /// then answers `API_VALIDATION_ERROR` (400, see [`ApiError::validation`]) for shape
     /// violations, then applies the server-side checks of
     /// [`Gateway::create_invoice`]. Injected faults of [`Operation::Create`] apply.
     ///
@@ -440,7 +440,7 @@ impl FakeGateway {
         let duration = i64::from(
             fields
                 .invoice_duration
-                .unwrap_or(paylink_core::request::DEFAULT_INVOICE_DURATION),
+                .unwrap_or(paylink_core::DEFAULT_INVOICE_DURATION),
         );
         let expiry = created
             .checked_add(time::Duration::seconds(duration))
@@ -483,7 +483,7 @@ impl FakeGateway {
     ) -> Result<Vec<Invoice>, GatewayError> {
         let limit = query.limit.unwrap_or(DEFAULT_LIST_LIMIT);
         if limit == 0 || limit > MAX_LIST_LIMIT {
-            return Err(GatewayError::Validation(Box::new(api_validation_error(&[
+            return Err(GatewayError::Validation(Box::new(ApiError::validation(&[
                 paylink_core::Violation {
                     path: "limit".into(),
                     message: format!("must be from 1 to {MAX_LIST_LIMIT}, got {limit}"),
@@ -556,7 +556,7 @@ impl FakeGateway {
 /// violation is an `API_VALIDATION_ERROR`. Both list the violations in `errors`.
 fn validation_error(violations: &[paylink_core::Violation]) -> ApiError {
     let email = |v: &paylink_core::Violation| v.path == "payer_email" || v.path == "customer.email";
-    let mut error = api_validation_error(violations);
+    let mut error = ApiError::validation(violations);
     if !violations.is_empty() && violations.iter().all(email) {
         error.error_code = "EMAIL_FORMAT_ERROR".into();
         error.message = "Customer email format is invalid".into();

@@ -5,7 +5,7 @@
 //! `merchant_profile_picture_url`, `invoice_url`, `expiry_date` or the `available_*` arrays.
 //! Fields are written in Xendit's order; absent ones are left out, never written as `null`.
 
-use paylink_core::invoice::timestamp;
+use paylink_core::timestamp;
 
 use super::*;
 use paylink_core::{

@@ -16,19 +16,19 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// The key every test uses.
-pub const KEY: &str = "xnd_development_P4ssw0rdThatMustNeverLeak";
+pub(crate) const KEY: &str = "xnd_development_P4ssw0rdThatMustNeverLeak";
 /// `Basic base64("<KEY>:")`.
-pub const KEY_BASIC: &str = "Basic eG5kX2RldmVsb3BtZW50X1A0c3N3MHJkVGhhdE11c3ROZXZlckxlYWs6";
+pub(crate) const KEY_BASIC: &str = "Basic eG5kX2RldmVsb3BtZW50X1A0c3N3MHJkVGhhdE11c3ROZXZlckxlYWs6";
 /// The per-attempt timeout of the test gateways: far longer than any answer of this server
 /// takes on a loaded machine, so only tests of timeouts ever see one.
-pub const TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(5);
 /// The per-attempt timeout of the gateways that test timeouts, against a server that never
 /// answers ([`Reply::Hang`]); still long enough for an answer that does come.
-pub const SHORT_TIMEOUT: Duration = Duration::from_secs(1);
+pub(crate) const SHORT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// One request as the server received it.
 #[derive(Debug, Clone)]
-pub struct Recorded {
+pub(crate) struct Recorded {
     /// `GET`, `POST`...
     pub method: String,
     /// The raw path, still percent-encoded.
@@ -43,7 +43,7 @@ pub struct Recorded {
 
 impl Recorded {
     /// A header's value.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n == name)
@@ -52,7 +52,7 @@ impl Recorded {
 
     /// The request for a snapshot: every header but `authorization` (checked on its own) and
     /// `host` (carries the random port), and the body byte for byte as text.
-    pub fn snapshot(&self) -> Value {
+    pub(crate) fn snapshot(&self) -> Value {
         let mut headers = serde_json::Map::new();
         for (n, v) in &self.headers {
             if n != "authorization" && n != "host" {
@@ -76,7 +76,7 @@ impl Recorded {
 
 /// How the server answers one request.
 #[derive(Debug, Clone)]
-pub enum Reply {
+pub(crate) enum Reply {
     /// A complete answer.
     Respond {
         /// Status.
@@ -100,7 +100,7 @@ pub enum Reply {
 
 impl Reply {
     /// A JSON answer.
-    pub fn json(status: u16, body: &Value) -> Reply {
+    pub(crate) fn json(status: u16, body: &Value) -> Reply {
         Reply::Respond {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
@@ -109,7 +109,7 @@ impl Reply {
     }
 
     /// An answer with this content type and body.
-    pub fn text(status: u16, content_type: &str, body: &str) -> Reply {
+    pub(crate) fn text(status: u16, content_type: &str, body: &str) -> Reply {
         Reply::Respond {
             status,
             headers: vec![("content-type".into(), content_type.into())],
@@ -118,7 +118,7 @@ impl Reply {
     }
 
     /// A Xendit error body.
-    pub fn error(status: u16, code: &str, message: &str) -> Reply {
+    pub(crate) fn error(status: u16, code: &str, message: &str) -> Reply {
         Reply::json(
             status,
             &serde_json::json!({"error_code": code, "message": message}),
@@ -126,7 +126,7 @@ impl Reply {
     }
 
     /// The same reply with one more header.
-    pub fn with_header(self, name: &str, value: &str) -> Reply {
+    pub(crate) fn with_header(self, name: &str, value: &str) -> Reply {
         match self {
             Reply::Respond {
                 status,
@@ -148,7 +148,7 @@ impl Reply {
 type Responder = dyn Fn(&Recorded, usize) -> Reply + Send + Sync;
 
 /// A running server. It stops when dropped.
-pub struct Server {
+pub(crate) struct Server {
     /// `http://127.0.0.1:<port>`.
     pub url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
@@ -166,7 +166,7 @@ impl Drop for Server {
 impl Server {
     /// Starts a server that answers request number `n` (0-based, over all connections) with
     /// `responder(&request, n)`.
-    pub async fn start<F>(responder: F) -> Server
+    pub(crate) async fn start<F>(responder: F) -> Server
     where
         F: Fn(&Recorded, usize) -> Reply + Send + Sync + 'static,
     {
@@ -195,27 +195,27 @@ impl Server {
     }
 
     /// A server that answers the n-th request with the n-th reply, and the last one after that.
-    pub async fn script(replies: Vec<Reply>) -> Server {
+    pub(crate) async fn script(replies: Vec<Reply>) -> Server {
         Server::start(move |_, n| replies[n.min(replies.len() - 1)].clone()).await
     }
 
     /// A server that answers every request with `reply`.
-    pub async fn always(reply: Reply) -> Server {
+    pub(crate) async fn always(reply: Reply) -> Server {
         Server::script(vec![reply]).await
     }
 
     /// Every request received so far.
-    pub fn requests(&self) -> Vec<Recorded> {
+    pub(crate) fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().expect("lock").clone()
     }
 
     /// How many requests arrived.
-    pub fn attempts(&self) -> usize {
+    pub(crate) fn attempts(&self) -> usize {
         self.requests.lock().expect("lock").len()
     }
 
     /// Every request received so far as `"<method> <path>"`.
-    pub fn calls(&self) -> Vec<String> {
+    pub(crate) fn calls(&self) -> Vec<String> {
         self.requests()
             .into_iter()
             .map(|r| format!("{} {}", r.method, r.path))
@@ -223,18 +223,22 @@ impl Server {
     }
 
     /// How many connections were opened.
-    pub fn connections(&self) -> usize {
+    pub(crate) fn connections(&self) -> usize {
         self.connections.load(Ordering::SeqCst)
     }
 
     /// A gateway pointed at this server with fast, seeded retries and a per-attempt timeout
     /// ([`TIMEOUT`]) no answer comes near.
-    pub fn gateway(&self, max_attempts: u32) -> HttpGateway {
+    pub(crate) fn gateway(&self, max_attempts: u32) -> HttpGateway {
         self.gateway_timing_out_after(max_attempts, TIMEOUT)
     }
 
     /// The same with this per-attempt timeout, for tests of timeouts.
-    pub fn gateway_timing_out_after(&self, max_attempts: u32, timeout: Duration) -> HttpGateway {
+    pub(crate) fn gateway_timing_out_after(
+        &self,
+        max_attempts: u32,
+        timeout: Duration,
+    ) -> HttpGateway {
         HttpGateway::builder(SecretKey::new(KEY))
             .base_url(&self.url)
             .timeout(timeout)
@@ -246,18 +250,20 @@ impl Server {
     }
 
     /// The waits the retry policy decided on for this server's gateways, in order.
-    pub fn decided_waits(&self) -> Vec<Duration> {
+    pub(crate) fn decided_waits(&self) -> Vec<Duration> {
         self.waits.decided()
     }
 
     /// What records those waits, for a gateway a test builds itself.
-    pub fn wait_recorder(&self) -> impl Fn(Operation, u32, RetryDecision) + Send + Sync + 'static {
+    pub(crate) fn wait_recorder(
+        &self,
+    ) -> impl Fn(Operation, u32, RetryDecision) + Send + Sync + 'static {
         self.waits.recorder()
     }
 }
 
 /// Retries after a few milliseconds; the attempts, not the time budget, end a call.
-pub fn fast_policy(max_attempts: u32) -> RetryPolicy {
+pub(crate) fn fast_policy(max_attempts: u32) -> RetryPolicy {
     RetryPolicy {
         max_attempts,
         base_delay: Duration::from_millis(10),
@@ -270,7 +276,7 @@ pub fn fast_policy(max_attempts: u32) -> RetryPolicy {
 /// bound (so no other process can take the port) but not listening (so the kernel answers a
 /// connection attempt with a reset). Dropping a listener and reusing its port instead would
 /// race with any process that binds it in between.
-pub fn refusing_address() -> (tokio::net::TcpSocket, SocketAddr) {
+pub(crate) fn refusing_address() -> (tokio::net::TcpSocket, SocketAddr) {
     let socket = tokio::net::TcpSocket::new_v4().expect("socket");
     socket
         .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -281,7 +287,7 @@ pub fn refusing_address() -> (tokio::net::TcpSocket, SocketAddr) {
 
 /// A gateway of `max_attempts` pointed at a [`refusing_address`], and the socket that keeps
 /// the address refusing for as long as it lives.
-pub fn refusing_gateway(max_attempts: u32) -> (tokio::net::TcpSocket, HttpGateway) {
+pub(crate) fn refusing_gateway(max_attempts: u32) -> (tokio::net::TcpSocket, HttpGateway) {
     let (socket, addr) = refusing_address();
     let gateway = HttpGateway::builder(SecretKey::new(KEY))
         .base_url(format!("http://{addr}"))
@@ -292,7 +298,7 @@ pub fn refusing_gateway(max_attempts: u32) -> (tokio::net::TcpSocket, HttpGatewa
 }
 
 /// Asserts `e` is a transport error, sent or not as `request_sent` says.
-pub fn assert_transport(e: &GatewayError, request_sent: bool) {
+pub(crate) fn assert_transport(e: &GatewayError, request_sent: bool) {
     assert!(
         matches!(e, GatewayError::Transport { request_sent: sent, .. } if *sent == request_sent),
         "expected a transport error with request_sent: {request_sent}, got {e:?}"
@@ -302,11 +308,13 @@ pub fn assert_transport(e: &GatewayError, request_sent: bool) {
 /// The waits before each retry, as the retry policy decided them (read through
 /// `HttpGatewayBuilder::on_retry`, not from logs).
 #[derive(Clone, Default)]
-pub struct Waits(Arc<Mutex<Vec<Duration>>>);
+pub(crate) struct Waits(Arc<Mutex<Vec<Duration>>>);
 
 impl Waits {
     /// An observer for `HttpGatewayBuilder::on_retry` that records each decided wait.
-    pub fn recorder(&self) -> impl Fn(Operation, u32, RetryDecision) + Send + Sync + 'static {
+    pub(crate) fn recorder(
+        &self,
+    ) -> impl Fn(Operation, u32, RetryDecision) + Send + Sync + 'static {
         let log = Arc::clone(&self.0);
         move |_, _, decision| match decision {
             RetryDecision::Retry { after } | RetryDecision::LookUpThenRetry { after } => {
@@ -317,7 +325,7 @@ impl Waits {
     }
 
     /// The waits so far.
-    pub fn decided(&self) -> Vec<Duration> {
+    pub(crate) fn decided(&self) -> Vec<Duration> {
         self.0.lock().expect("lock").clone()
     }
 }
@@ -446,12 +454,12 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Recor
 }
 
 /// The invoice of Xendit's documentation (spec 11.2) as JSON.
-pub fn invoice_json() -> Value {
+pub(crate) fn invoice_json() -> Value {
     serde_json::from_str(include_str!("../data/invoice_doc_pl.json")).expect("fixture is JSON")
 }
 
 /// The fixture invoice with another id, external id, amount, status and creation time.
-pub fn invoice_with(
+pub(crate) fn invoice_with(
     id: &str,
     external_id: &str,
     amount: i64,
@@ -469,12 +477,12 @@ pub fn invoice_with(
 }
 
 /// Now, as Xendit writes timestamps.
-pub fn now_stamp() -> String {
-    paylink_core::invoice::timestamp::format(time::OffsetDateTime::now_utc())
+pub(crate) fn now_stamp() -> String {
+    paylink_core::timestamp::format(time::OffsetDateTime::now_utc())
 }
 
 /// The variant's name, for tables of expected variants.
-pub fn variant(e: &GatewayError) -> &'static str {
+pub(crate) fn variant(e: &GatewayError) -> &'static str {
     match e {
         GatewayError::NotFound(_) => "not_found",
         GatewayError::Unauthorized(_) => "unauthorized",

@@ -9,10 +9,10 @@ use serde_json::{json, Value};
 use time::macros::datetime;
 
 /// The secret key of the test sandboxes.
-pub const KEY: &str = "xnd_development_test_key";
+pub(crate) const KEY: &str = "xnd_development_test_key";
 
 /// The 17 fields spec section 3.1 marks required (PY7 fails without any of them).
-pub const REQUIRED_FIELDS: [&str; 17] = [
+pub(crate) const REQUIRED_FIELDS: [&str; 17] = [
     "external_id",
     "user_id",
     "status",
@@ -34,7 +34,7 @@ pub const REQUIRED_FIELDS: [&str; 17] = [
 
 /// A sandbox on 127.0.0.1:0 with `config` (its key replaced by [`KEY`]), seed 7 and the clock
 /// at 2025-01-02T03:04:05Z.
-pub async fn start(config: SandboxConfig) -> (Sandbox, Client) {
+pub(crate) async fn start(config: SandboxConfig) -> (Sandbox, Client) {
     let config = SandboxConfig {
         secret_key: KEY.to_owned(),
         ..config
@@ -51,20 +51,20 @@ pub async fn start(config: SandboxConfig) -> (Sandbox, Client) {
 }
 
 /// A sandbox with the default configuration.
-pub async fn start_default() -> (Sandbox, Client) {
+pub(crate) async fn start_default() -> (Sandbox, Client) {
     start(SandboxConfig::default()).await
 }
 
 /// An HTTP client of the sandbox that does not follow redirects.
 #[derive(Clone)]
-pub struct Client {
+pub(crate) struct Client {
     pub base: String,
     pub http: reqwest::Client,
 }
 
 /// An answer: status and body (JSON when it parses, else the text as a JSON string).
 #[derive(Debug)]
-pub struct Answer {
+pub(crate) struct Answer {
     pub status: StatusCode,
     pub headers: reqwest::header::HeaderMap,
     pub body: Value,
@@ -72,7 +72,7 @@ pub struct Answer {
 }
 
 impl Client {
-    pub fn new(base: &str) -> Self {
+    pub(crate) fn new(base: &str) -> Self {
         Client {
             base: base.to_owned(),
             http: reqwest::Client::builder()
@@ -83,18 +83,18 @@ impl Client {
     }
 
     /// A request with Basic auth as the SDKs send it.
-    pub fn authed(&self, method: Method, path: &str) -> RequestBuilder {
+    pub(crate) fn authed(&self, method: Method, path: &str) -> RequestBuilder {
         self.http
             .request(method, format!("{}{path}", self.base))
             .basic_auth(KEY, Some(""))
     }
 
     /// A request without auth.
-    pub fn plain(&self, method: Method, path: &str) -> RequestBuilder {
+    pub(crate) fn plain(&self, method: Method, path: &str) -> RequestBuilder {
         self.http.request(method, format!("{}{path}", self.base))
     }
 
-    pub async fn send(&self, request: RequestBuilder) -> Answer {
+    pub(crate) async fn send(&self, request: RequestBuilder) -> Answer {
         let response = request.send().await.expect("the sandbox answers");
         let status = response.status();
         let headers = response.headers().clone();
@@ -109,13 +109,13 @@ impl Client {
     }
 
     /// `POST /v2/invoices` with a JSON body.
-    pub async fn create(&self, body: Value) -> Answer {
+    pub(crate) async fn create(&self, body: Value) -> Answer {
         self.send(self.authed(Method::POST, "/v2/invoices").json(&body))
             .await
     }
 
     /// Creates an invoice and returns it, failing the test when refused.
-    pub async fn create_ok(&self, body: Value) -> Value {
+    pub(crate) async fn create_ok(&self, body: Value) -> Value {
         let answer = self.create(body).await;
         assert_eq!(
             answer.status,
@@ -127,17 +127,17 @@ impl Client {
     }
 
     /// A plain IDR invoice.
-    pub async fn invoice(&self, external_id: &str) -> Value {
+    pub(crate) async fn invoice(&self, external_id: &str) -> Value {
         self.create_ok(json!({ "external_id": external_id, "amount": 50000 }))
             .await
     }
 
-    pub async fn get(&self, path: &str) -> Answer {
+    pub(crate) async fn get(&self, path: &str) -> Answer {
         self.send(self.authed(Method::GET, path)).await
     }
 
     /// A control call with a JSON body.
-    pub async fn control(&self, path: &str, body: Option<Value>) -> Answer {
+    pub(crate) async fn control(&self, path: &str, body: Option<Value>) -> Answer {
         let mut request = self.plain(Method::POST, path);
         if let Some(b) = body {
             request = request.json(&b);
@@ -147,12 +147,12 @@ impl Client {
 }
 
 /// The `id` of an invoice body.
-pub fn id_of(invoice: &Value) -> String {
+pub(crate) fn id_of(invoice: &Value) -> String {
     invoice["id"].as_str().expect("an id").to_owned()
 }
 
 /// Asserts that every required field is present in an invoice body.
-pub fn assert_complete(invoice: &Value, what: &str) {
+pub(crate) fn assert_complete(invoice: &Value, what: &str) {
     for field in REQUIRED_FIELDS {
         assert!(
             invoice.get(field).is_some_and(|v| !v.is_null()),

@@ -15,10 +15,10 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tower::ServiceExt;
 
 /// The token the shop under test accepts.
-pub const TOKEN: &str = "test-callback-token";
+pub(crate) const TOKEN: &str = "test-callback-token";
 
 /// A shop over a fake with a fixed seed and start time; the test delivers the webhooks.
-pub struct Harness {
+pub(crate) struct Harness {
     pub fake: FakeGateway,
     pub shop: Shop,
     pub router: Router,
@@ -26,18 +26,18 @@ pub struct Harness {
 }
 
 /// An answer: status, headers, and the body as JSON (`null` when empty).
-pub struct Answer {
+pub(crate) struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub json: Value,
 }
 
 impl Harness {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Harness::with_seed(7)
     }
 
-    pub fn with_seed(seed: u64) -> Self {
+    pub(crate) fn with_seed(seed: u64) -> Self {
         let fake = FakeGateway::builder().seed(seed).build();
         let callbacks = fake.subscribe();
         let settings = ShopSettings::new("http://shop.test", CallbackToken::new(TOKEN));
@@ -51,7 +51,7 @@ impl Harness {
         }
     }
 
-    pub async fn send(&self, request: Request<Body>) -> Answer {
+    pub(crate) async fn send(&self, request: Request<Body>) -> Answer {
         let response = self
             .router
             .clone()
@@ -75,7 +75,7 @@ impl Harness {
         }
     }
 
-    pub async fn post_json(&self, path: &str, body: &Value) -> Answer {
+    pub(crate) async fn post_json(&self, path: &str, body: &Value) -> Answer {
         self.send(
             Request::post(path)
                 .header("content-type", "application/json")
@@ -86,25 +86,25 @@ impl Harness {
         .await
     }
 
-    pub async fn post(&self, path: &str) -> Answer {
+    pub(crate) async fn post(&self, path: &str) -> Answer {
         self.send(Request::post(path).body(Body::empty()).expect("request"))
             .await
     }
 
-    pub async fn get(&self, path: &str) -> Answer {
+    pub(crate) async fn get(&self, path: &str) -> Answer {
         self.send(Request::get(path).body(Body::empty()).expect("request"))
             .await
     }
 
     /// Checks out a two-line cart (150,000 IDR) and returns the order.
-    pub async fn checkout(&self) -> Value {
+    pub(crate) async fn checkout(&self) -> Value {
         let answer = self.post_json("/checkout", &cart()).await;
         assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
         answer.json["order"].clone()
     }
 
     /// POSTs a webhook body with a token header (none when `token` is `None`).
-    pub async fn webhook(&self, token: Option<&str>, body: &str) -> Answer {
+    pub(crate) async fn webhook(&self, token: Option<&str>, body: &str) -> Answer {
         let mut request =
             Request::post("/webhooks/xendit").header("content-type", "application/json");
         if let Some(token) = token {
@@ -115,12 +115,12 @@ impl Harness {
     }
 
     /// Delivers a callback the fake emitted, with the right token.
-    pub async fn deliver(&self, event: &CallbackEvent) -> Answer {
+    pub(crate) async fn deliver(&self, event: &CallbackEvent) -> Answer {
         self.webhook(Some(TOKEN), &event.body).await
     }
 
     /// Every callback released since the last call.
-    pub fn released(&mut self) -> Vec<CallbackEvent> {
+    pub(crate) fn released(&mut self) -> Vec<CallbackEvent> {
         let mut out = Vec::new();
         while let Ok(event) = self.callbacks.try_recv() {
             out.push(event);
@@ -129,13 +129,13 @@ impl Harness {
     }
 
     /// The stored order.
-    pub async fn order(&self, id: &str) -> Order {
+    pub(crate) async fn order(&self, id: &str) -> Order {
         self.shop.service().order(id).await.expect("stored order")
     }
 }
 
 /// Two coffees and a cake: 150,000 IDR.
-pub fn cart() -> Value {
+pub(crate) fn cart() -> Value {
     json!({
         "items": [
             {"name": "Coffee", "quantity": 2, "price": 50000},
@@ -148,6 +148,6 @@ pub fn cart() -> Value {
 /// A JSON answer as pretty text, for snapshots: `assert_json_snapshot!` re-serializes through
 /// insta's own data model, which shows serde_json's arbitrary-precision numbers as private
 /// structs.
-pub fn pretty(value: &Value) -> String {
+pub(crate) fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).expect("a Value always serializes")
 }
