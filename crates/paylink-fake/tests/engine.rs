@@ -154,44 +154,105 @@ async fn create_echoes_items_fees_customer_and_metadata() {
     assert_eq!(inv.expiry_date - inv.created, time::Duration::seconds(600));
 }
 
-#[tokio::test]
-async fn an_amount_under_the_minimum_is_minimal_transfer_amount_error() {
-    let e = refused(&FakeGateway::new(), idr("low", 9_999)).await;
-    assert_eq!(
-        (e.status, e.error_code.as_str()),
-        (400, "MINIMAL_TRANSFER_AMOUNT_ERROR")
-    );
-    assert_eq!(
-        e.message,
-        "The minimum amount for using this payment is IDR 10,000"
-    );
+/// One server-side refusal: the fake, the request, Xendit's code and (when it is fixed) its
+/// message.
+struct Refusal {
+    name: &'static str,
+    fake: FakeGateway,
+    request: paylink_core::CreateInvoiceBuilder,
+    code: &'static str,
+    message: Option<&'static str>,
 }
 
 #[tokio::test]
-async fn an_amount_over_the_maximum_is_maximum_transfer_amount_error() {
-    let e = refused(&FakeGateway::new(), idr("high", 1_000_000_001)).await;
-    assert_eq!(e.error_code, "MAXIMUM_TRANSFER_AMOUNT_ERROR");
-    assert_eq!(
-        e.message,
-        "The maximum amount for using this payment is IDR 1,000,000,000"
-    );
-}
+async fn server_side_rules_refuse_with_xendits_code_and_message_and_store_nothing() {
+    let only_bni_ovo = FakeGateway::builder()
+        .channels(Currency::Idr, ["BNI", "OVO"])
+        .build();
+    let no_usd = FakeGateway::builder()
+        .channels(Currency::Usd, Vec::<ChannelCode>::new())
+        .build();
+    let cases = [
+        Refusal {
+            name: "an amount under the minimum",
+            fake: FakeGateway::new(),
+            request: idr("low", 9_999),
+            code: "MINIMAL_TRANSFER_AMOUNT_ERROR",
+            message: Some("The minimum amount for using this payment is IDR 10,000"),
+        },
+        Refusal {
+            name: "an amount over the maximum",
+            fake: FakeGateway::new(),
+            request: idr("high", 1_000_000_001),
+            code: "MAXIMUM_TRANSFER_AMOUNT_ERROR",
+            message: Some("The maximum amount for using this payment is IDR 1,000,000,000"),
+        },
+        Refusal {
+            name: "retail outlets cap an IDR invoice at five million",
+            fake: FakeGateway::new(),
+            request: idr("cap", 5_000_001),
+            code: "MAXIMUM_TRANSFER_AMOUNT_ERROR",
+            message: Some("The maximum amount for using this payment is IDR 5,000,000"),
+        },
+        Refusal {
+            name: "a retail outlet chosen among others still caps the amount",
+            fake: FakeGateway::new(),
+            request: idr("cap", 6_000_000).payment_methods(["BNI", "ALFAMART"]),
+            code: "MAXIMUM_TRANSFER_AMOUNT_ERROR",
+            message: None,
+        },
+        Refusal {
+            name: "an unknown payment method",
+            fake: FakeGateway::new(),
+            request: idr("x", 50_000).payment_methods(["BITCOIN"]),
+            code: "UNAVAILABLE_PAYMENT_METHOD_ERROR",
+            message: Some(
+                "The payment method choices did not match with the available one on this business",
+            ),
+        },
+        Refusal {
+            name: "a channel the merchant has not enabled",
+            fake: only_bni_ovo.clone(),
+            request: idr("x", 50_000).payment_methods(["DANA"]),
+            code: "UNAVAILABLE_PAYMENT_METHOD_ERROR",
+            message: None,
+        },
+        Refusal {
+            name: "a channel that does not serve the currency",
+            fake: FakeGateway::new(),
+            request: CreateInvoiceRequest::builder("ph", dec!(500), Currency::Php)
+                .payment_methods(["BCA"]),
+            code: "UNSUPPORTED_CURRENCY",
+            message: Some("The payment currency request is not supported for this payment channel"),
+        },
+        Refusal {
+            name: "a currency with no enabled channel",
+            fake: no_usd,
+            request: CreateInvoiceRequest::builder("usd", dec!(10), Currency::Usd),
+            code: "NO_COLLECTION_METHODS_ERROR",
+            message: None,
+        },
+    ];
+    for case in cases {
+        let e = refused(&case.fake, case.request).await;
+        assert_eq!(
+            (e.status, e.error_code.as_str()),
+            (400, case.code),
+            "{}",
+            case.name
+        );
+        if let Some(message) = case.message {
+            assert_eq!(e.message, message, "{}", case.name);
+        }
+        assert!(
+            case.fake.is_empty(),
+            "{}: a refused create stores nothing",
+            case.name
+        );
+    }
 
-#[tokio::test]
-async fn retail_outlets_cap_an_idr_invoice_at_five_million() {
+    // What the refusals leave possible.
     let fake = FakeGateway::new();
-    let e = refused(&fake, idr("cap", 5_000_001)).await;
-    assert_eq!(e.error_code, "MAXIMUM_TRANSFER_AMOUNT_ERROR");
-    assert_eq!(
-        e.message,
-        "The maximum amount for using this payment is IDR 5,000,000"
-    );
-    let e = refused(
-        &fake,
-        idr("cap", 6_000_000).payment_methods(["BNI", "ALFAMART"]),
-    )
-    .await;
-    assert_eq!(e.error_code, "MAXIMUM_TRANSFER_AMOUNT_ERROR");
     let ok = create(
         &fake,
         idr("cap", 6_000_000).payment_methods(["BNI", "DANA"]),
@@ -200,57 +261,11 @@ async fn retail_outlets_cap_an_idr_invoice_at_five_million() {
     assert_eq!(ok.amount, dec!(6000000));
     let ok = create(&fake, idr("cap", 5_000_000)).await;
     assert_eq!(ok.status, InvoiceStatus::Pending);
-}
-
-#[tokio::test]
-async fn an_unknown_payment_method_is_unavailable_payment_method_error() {
-    let e = refused(
-        &FakeGateway::new(),
-        idr("x", 50_000).payment_methods(["BITCOIN"]),
-    )
-    .await;
-    assert_eq!(e.error_code, "UNAVAILABLE_PAYMENT_METHOD_ERROR");
-    assert_eq!(
-        e.message,
-        "The payment method choices did not match with the available one on this business"
-    );
-}
-
-#[tokio::test]
-async fn a_channel_the_merchant_has_not_enabled_is_unavailable() {
-    let fake = FakeGateway::builder()
-        .channels(Currency::Idr, ["BNI", "OVO"])
-        .build();
-    let e = refused(&fake, idr("x", 50_000).payment_methods(["DANA"])).await;
-    assert_eq!(e.error_code, "UNAVAILABLE_PAYMENT_METHOD_ERROR");
-    let inv = create(&fake, idr("y", 50_000)).await;
+    let inv = create(&only_bni_ovo, idr("y", 50_000)).await;
     assert_eq!(inv.available_banks.len(), 1);
     assert_eq!(inv.available_ewallets.len(), 1);
     assert_eq!(inv.should_exclude_credit_card, Some(true));
 }
-
-#[tokio::test]
-async fn a_channel_that_does_not_serve_the_currency_is_unsupported_currency() {
-    let req =
-        CreateInvoiceRequest::builder("ph", dec!(500), Currency::Php).payment_methods(["BCA"]);
-    let e = refused(&FakeGateway::new(), req).await;
-    assert_eq!(e.error_code, "UNSUPPORTED_CURRENCY");
-    assert_eq!(
-        e.message,
-        "The payment currency request is not supported for this payment channel"
-    );
-}
-
-#[tokio::test]
-async fn a_currency_with_no_enabled_channel_is_no_collection_methods_error() {
-    let fake = FakeGateway::builder()
-        .channels(Currency::Usd, Vec::<ChannelCode>::new())
-        .build();
-    let req = CreateInvoiceRequest::builder("usd", dec!(10), Currency::Usd);
-    let e = refused(&fake, req).await;
-    assert_eq!(e.error_code, "NO_COLLECTION_METHODS_ERROR");
-}
-
 #[tokio::test]
 async fn raw_fields_with_shape_violations_are_api_validation_error_with_every_path() {
     let fake = FakeGateway::new();
@@ -473,10 +488,6 @@ async fn invoices_of_a_sub_account_are_visible_only_with_its_for_user_id() {
         .await
         .expect("list");
     assert!(all.is_empty());
-    assert_eq!(
-        fake.scope_of(&inv.id),
-        Some(Some("5f9a3fbd571a1c4068aa40cf".to_owned()))
-    );
     assert_eq!(fake.invoice(&inv.id).map(|i| i.id), Some(inv.id));
 }
 

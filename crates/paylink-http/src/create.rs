@@ -2,8 +2,6 @@
 //! invoice an ambiguous attempt may have made (see "The look-up after an ambiguous create" on
 //! [`HttpGateway`]).
 
-use std::time::Instant;
-
 use paylink_core::{
     ApiError, CreateInvoiceRequest, Currency, GatewayError, Invoice, InvoiceStatus,
     ListInvoicesQuery, Operation, RequestOptions, RetryDecision,
@@ -13,12 +11,14 @@ use reqwest::Method;
 use time::OffsetDateTime;
 
 use crate::gateway::{for_user_header, sleep, HttpGateway, APPLICATION_JSON, LOOKUP_LIMIT};
+use crate::trace::Call;
 
 impl HttpGateway {
     pub(crate) async fn create(
         &self,
         request: &CreateInvoiceRequest,
         options: &RequestOptions,
+        call: &Call,
     ) -> Result<Invoice, GatewayError> {
         let for_user = for_user_header(options)?;
         let body = serde_json::to_vec(request).map_err(|e| {
@@ -29,7 +29,6 @@ impl HttpGateway {
             )))
         })?;
         let url = self.create_url();
-        let started = Instant::now();
         let started_at = OffsetDateTime::now_utc();
         let mut attempt = 1;
         loop {
@@ -37,7 +36,7 @@ impl HttpGateway {
                 .request(Method::POST, &url, for_user.as_ref())
                 .header(CONTENT_TYPE, APPLICATION_JSON)
                 .body(body.clone());
-            let failed = match self.once::<Invoice>(rb, None).await {
+            let failed = match self.once::<Invoice>(call, rb, None).await {
                 Ok(invoice) => {
                     self.inner
                         .clock
@@ -51,7 +50,7 @@ impl HttpGateway {
                     // Xendit made the invoice but its answer was cut or garbled: read it back
                     // instead, and never create again.
                     return match self
-                        .find_created(request, for_user.as_ref(), started_at, started)
+                        .find_created(request, for_user.as_ref(), started_at, call)
                         .await
                     {
                         Ok(Some(invoice)) => Ok(invoice),
@@ -59,12 +58,12 @@ impl HttpGateway {
                     };
                 }
             }
-            match self.decide(Operation::Create, attempt, &failed, started) {
+            match self.decide(Operation::Create, attempt, &failed, call) {
                 RetryDecision::Retry { after } => sleep(after).await,
                 RetryDecision::LookUpThenRetry { after } => {
                     sleep(after).await;
                     match self
-                        .find_created(request, for_user.as_ref(), started_at, started)
+                        .find_created(request, for_user.as_ref(), started_at, call)
                         .await
                     {
                         Ok(Some(invoice)) => return Ok(invoice),
@@ -79,7 +78,7 @@ impl HttpGateway {
                     // the outcome is unknown while it is there to be found.
                     if failed.error.may_have_reached_server() {
                         if let Ok(Some(invoice)) = self
-                            .find_created(request, for_user.as_ref(), started_at, started)
+                            .find_created(request, for_user.as_ref(), started_at, call)
                             .await
                         {
                             return Ok(invoice);
@@ -116,7 +115,7 @@ impl HttpGateway {
         request: &CreateInvoiceRequest,
         for_user: Option<&HeaderValue>,
         started_at: OffsetDateTime,
-        started: Instant,
+        call: &Call,
     ) -> Result<Option<Invoice>, GatewayError> {
         let query = ListInvoicesQuery {
             external_id: Some(request.external_id().to_owned()),
@@ -127,7 +126,7 @@ impl HttpGateway {
         let url = self.list_url(&query);
         let mut date_offset = None;
         let page: Vec<Invoice> = self
-            .with_retries(Operation::List, started, Some(&mut date_offset), || {
+            .with_retries(Operation::List, call, Some(&mut date_offset), || {
                 self.request(Method::GET, &url, for_user)
             })
             .await?;

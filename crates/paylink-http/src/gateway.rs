@@ -4,7 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use paylink_core::{
@@ -22,6 +22,7 @@ use crate::builder::HttpGatewayBuilder;
 use crate::clock::{self, ServerClock};
 use crate::jitter::Jitter;
 use crate::key::{KeyMode, SecretKey};
+use crate::trace::Call;
 use crate::wire;
 
 /// Called with every decision the retry policy makes for a gateway (the operation, the
@@ -203,9 +204,11 @@ impl HttpGateway {
     /// the answer's `Date` from this machine's clock is written to it.
     pub(crate) async fn once<T: DeserializeOwned>(
         &self,
+        call: &Call,
         rb: RequestBuilder,
         server_offset: Option<&mut Option<time::Duration>>,
     ) -> Result<T, Failed> {
+        call.sending();
         let mut response = rb.send().await.map_err(wire::transport_error)?;
         if let Some(slot) = server_offset {
             *slot = response
@@ -217,6 +220,7 @@ impl HttpGateway {
                 .map(time::Duration::milliseconds);
         }
         let status = response.status().as_u16();
+        call.answered(status);
         let retry_after = if status == 429 || status >= 500 {
             let header =
                 |name: &HeaderName| response.headers().get(name).and_then(|v| v.to_str().ok());
@@ -288,14 +292,14 @@ impl HttpGateway {
         operation: Operation,
         attempt: u32,
         failed: &Failed,
-        started: Instant,
+        call: &Call,
     ) -> RetryDecision {
         let observed = FailedAttempt {
             operation,
             attempt,
             error: &failed.error,
             server_wait: failed.retry_after,
-            elapsed: started.elapsed(),
+            elapsed: call.started.elapsed(),
         };
         let decision = self
             .inner
@@ -328,7 +332,7 @@ impl HttpGateway {
     pub(crate) async fn with_retries<T, F>(
         &self,
         operation: Operation,
-        started: Instant,
+        call: &Call,
         mut server_offset: Option<&mut Option<time::Duration>>,
         make: F,
     ) -> Result<T, GatewayError>
@@ -338,11 +342,14 @@ impl HttpGateway {
     {
         let mut attempt = 1;
         loop {
-            let failed = match self.once::<T>(make(), server_offset.as_deref_mut()).await {
+            let failed = match self
+                .once::<T>(call, make(), server_offset.as_deref_mut())
+                .await
+            {
                 Ok(v) => return Ok(v),
                 Err(f) => f,
             };
-            match self.decide(operation, attempt, &failed, started) {
+            match self.decide(operation, attempt, &failed, call) {
                 RetryDecision::Retry { after } | RetryDecision::LookUpThenRetry { after } => {
                     sleep(after).await;
                     attempt += 1;
@@ -356,11 +363,11 @@ impl HttpGateway {
         &self,
         id: &str,
         for_user: Option<&HeaderValue>,
-        started: Instant,
+        call: &Call,
     ) -> Result<Invoice, GatewayError> {
         wire::check_id(id)?;
         let url = self.invoice_url(id);
-        self.with_retries(Operation::Get, started, None, || {
+        self.with_retries(Operation::Get, call, None, || {
             self.request(Method::GET, &url, for_user)
         })
         .await
@@ -394,7 +401,11 @@ impl Gateway for HttpGateway {
         request: &CreateInvoiceRequest,
         options: &RequestOptions,
     ) -> Result<Invoice, GatewayError> {
-        self.create(request, options).await
+        let call = Call::new("create").external_id(request.external_id());
+        call.run(self.create(request, options, &call), |i| {
+            Some(i.id.as_str())
+        })
+        .await
     }
 
     async fn get_invoice(
@@ -402,8 +413,12 @@ impl Gateway for HttpGateway {
         id: &str,
         options: &RequestOptions,
     ) -> Result<Invoice, GatewayError> {
-        let for_user = for_user_header(options)?;
-        self.get_with(id, for_user.as_ref(), Instant::now()).await
+        let call = Call::new("get").invoice_id(id);
+        let work = async {
+            let for_user = for_user_header(options)?;
+            self.get_with(id, for_user.as_ref(), &call).await
+        };
+        call.run(work, |_| None).await
     }
 
     async fn list_invoices(
@@ -411,12 +426,19 @@ impl Gateway for HttpGateway {
         query: &ListInvoicesQuery,
         options: &RequestOptions,
     ) -> Result<Vec<Invoice>, GatewayError> {
-        let for_user = for_user_header(options)?;
-        let url = self.list_url(query);
-        self.with_retries(Operation::List, Instant::now(), None, || {
-            self.request(Method::GET, &url, for_user.as_ref())
-        })
-        .await
+        let mut call = Call::new("list");
+        if let Some(external_id) = &query.external_id {
+            call = call.external_id(external_id);
+        }
+        let work = async {
+            let for_user = for_user_header(options)?;
+            let url = self.list_url(query);
+            self.with_retries(Operation::List, &call, None, || {
+                self.request(Method::GET, &url, for_user.as_ref())
+            })
+            .await
+        };
+        call.run(work, |_| None).await
     }
 
     async fn expire_invoice(
@@ -424,10 +446,21 @@ impl Gateway for HttpGateway {
         id: &str,
         options: &RequestOptions,
     ) -> Result<Invoice, GatewayError> {
+        let call = Call::new("expire").invoice_id(id);
+        call.run(self.expire(id, options, &call), |_| None).await
+    }
+}
+
+impl HttpGateway {
+    async fn expire(
+        &self,
+        id: &str,
+        options: &RequestOptions,
+        call: &Call,
+    ) -> Result<Invoice, GatewayError> {
         wire::check_id(id)?;
         let for_user = for_user_header(options)?;
         let url = self.expire_url(id);
-        let started = Instant::now();
         let mut attempt = 1;
         let mut may_have_expired = false;
         loop {
@@ -436,20 +469,20 @@ impl Gateway for HttpGateway {
             let rb = self
                 .request(Method::POST, &url, for_user.as_ref())
                 .header(CONTENT_LENGTH, HeaderValue::from_static("0"));
-            let failed = match self.once::<Invoice>(rb, None).await {
+            let failed = match self.once::<Invoice>(call, rb, None).await {
                 Ok(invoice) => return Ok(invoice),
                 Err(f) => f,
             };
             // Xendit answers 404 to expiring an invoice that is no longer PENDING, which is
             // what an earlier attempt that reached it leaves behind.
             if may_have_expired && matches!(failed.error, GatewayError::NotFound(_)) {
-                return match self.get_with(id, for_user.as_ref(), started).await {
+                return match self.get_with(id, for_user.as_ref(), call).await {
                     Ok(invoice) if invoice.status == InvoiceStatus::Expired => Ok(invoice),
                     _ => Err(failed.error),
                 };
             }
             may_have_expired |= failed.error.may_have_reached_server();
-            match self.decide(Operation::Expire, attempt, &failed, started) {
+            match self.decide(Operation::Expire, attempt, &failed, call) {
                 RetryDecision::Retry { after } | RetryDecision::LookUpThenRetry { after } => {
                     sleep(after).await;
                     attempt += 1;

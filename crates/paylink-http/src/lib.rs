@@ -29,6 +29,7 @@ mod create;
 mod gateway;
 mod jitter;
 mod key;
+mod trace;
 mod wire;
 #[cfg(test)]
 mod wire_props;

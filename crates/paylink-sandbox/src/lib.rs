@@ -300,10 +300,11 @@ async fn follow_wall_clock(
 
 /// An IMF-fixdate (`Thu, 28 Nov 2024 06:40:26 GMT`), the form of HTTP's `Date` header.
 fn http_date(t: OffsetDateTime) -> Option<axum::http::HeaderValue> {
-    let format = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    let text = t.to_offset(time::UtcOffset::UTC).format(&format).ok()?;
+    // httpdate covers 1970 to 9999; a clock outside that sends no Date header.
+    if !(1970..=9999).contains(&t.year()) {
+        return None;
+    }
+    let text = httpdate::fmt_http_date(std::time::SystemTime::from(t));
     axum::http::HeaderValue::from_str(&text).ok()
 }
 

@@ -1,5 +1,6 @@
 //! Fixture loading shared by the integration tests: the spec's example payloads copied into
-//! `tests/data/`.
+//! `tests/data/`. Each test file uses part of it.
+#![allow(dead_code)]
 
 use std::path::Path;
 

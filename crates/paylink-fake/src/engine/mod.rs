@@ -30,6 +30,7 @@ mod payload;
 mod payments;
 mod rng;
 mod store;
+mod trace;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -51,6 +52,7 @@ pub use channels::RETAIL_OUTLET_MAX_IDR;
 pub use outbox::CallbackEvent;
 
 use store::{Paid, Record, State, StoredRequest};
+use trace::traced;
 
 pub use config::{FakeConfig, FakeGatewayBuilder};
 use faults::Faults;
@@ -350,19 +352,6 @@ impl FakeGateway {
         Some(self.build(&state.records[seq as usize]))
     }
 
-    /// The `for-user-id` an invoice was created with (`Some(None)` for none), or `None` when
-    /// there is no such invoice.
-    pub fn scope_of(&self, id: &str) -> Option<Option<String>> {
-        let state = self.state();
-        let seq = state.seq_of(id)?;
-        Some(
-            state.records[seq as usize]
-                .scope
-                .as_deref()
-                .map(str::to_owned),
-        )
-    }
-
     /// The channels an invoice offers, in order (what a checkout page lists).
     pub fn offered_channels(&self, id: &str) -> Option<Vec<ChannelCode>> {
         let state = self.state();
@@ -571,8 +560,11 @@ impl Gateway for FakeGateway {
         request: &CreateInvoiceRequest,
         options: &RequestOptions,
     ) -> Result<Invoice, GatewayError> {
-        self.before(Operation::Create).await?;
-        self.create_now(request.fields().clone(), options)
+        let work = async {
+            self.before(Operation::Create).await?;
+            self.create_now(request.fields().clone(), options)
+        };
+        traced("create", None, Some(request.external_id()), work).await
     }
 
     async fn get_invoice(
@@ -580,8 +572,11 @@ impl Gateway for FakeGateway {
         id: &str,
         options: &RequestOptions,
     ) -> Result<Invoice, GatewayError> {
-        self.before(Operation::Get).await?;
-        self.get_now(id, options)
+        let work = async {
+            self.before(Operation::Get).await?;
+            self.get_now(id, options)
+        };
+        traced("get", Some(id), None, work).await
     }
 
     async fn list_invoices(
@@ -589,8 +584,11 @@ impl Gateway for FakeGateway {
         query: &ListInvoicesQuery,
         options: &RequestOptions,
     ) -> Result<Vec<Invoice>, GatewayError> {
-        self.before(Operation::List).await?;
-        self.list_now(query, options)
+        let work = async {
+            self.before(Operation::List).await?;
+            self.list_now(query, options)
+        };
+        traced("list", None, query.external_id.as_deref(), work).await
     }
 
     async fn expire_invoice(
@@ -598,7 +596,10 @@ impl Gateway for FakeGateway {
         id: &str,
         options: &RequestOptions,
     ) -> Result<Invoice, GatewayError> {
-        self.before(Operation::Expire).await?;
-        self.expire_now(id, options)
+        let work = async {
+            self.before(Operation::Expire).await?;
+            self.expire_now(id, options)
+        };
+        traced("expire", Some(id), None, work).await
     }
 }
