@@ -151,3 +151,32 @@ fn every_source_file_says_what_it_is_for() {
         );
     }
 }
+
+#[test]
+fn no_source_file_of_any_crate_is_longer_than_six_hundred_lines() {
+    const MAX_LINES: usize = 600;
+    let crates = crate_dir().join("..");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&crates).expect("crates/ is readable") {
+        let src = entry.expect("an entry").path().join("src");
+        if src.is_dir() {
+            rust_files(&src, &mut files);
+        }
+    }
+    assert!(
+        files.len() > 20,
+        "every crate's sources were found: {files:?}"
+    );
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|p| {
+            let n = read(p).lines().count();
+            (n > MAX_LINES).then(|| format!("{} ({n} lines)", p.display()))
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "files doing more than one job: split them along their seams:\n{}",
+        long.join("\n")
+    );
+}
