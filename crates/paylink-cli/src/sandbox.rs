@@ -23,9 +23,9 @@ pub(crate) struct Args {
     /// Where to POST invoice callbacks; none are sent without it.
     #[arg(long)]
     callback_url: Option<String>,
-    /// Sent in x-callback-token with every callback.
-    #[arg(long, default_value = "sandbox-callback-token")]
-    callback_token: String,
+    /// Sent in x-callback-token with every callback. Must not be blank.
+    #[arg(long, default_value = "sandbox-callback-token", value_parser = crate::webhook::callback_token)]
+    callback_token: CallbackToken,
     /// Multiplies Xendit's webhook retry schedule (+15 min ... +24 h), from 0 (exclusive) to 1;
     /// 0.001 makes it seconds.
     #[arg(long, default_value_t = 1.0)]
@@ -74,7 +74,7 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
         addr: args.addr,
         secret_key: args.secret_key.clone(),
         callback_url: args.callback_url.clone(),
-        callback_token: CallbackToken::new(args.callback_token),
+        callback_token: args.callback_token,
         retry_time_scale: args.retry_time_scale,
         max_body_bytes: args.max_body_bytes,
         public_base_url: args.public_url,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use paylink_core::{parse_callback, CallbackToken, CALLBACK_TOKEN_HEADER};
+use paylink_core::{parse_callback, BlankToken, CallbackToken, CALLBACK_TOKEN_HEADER};
 
 use crate::Failure;
 
@@ -25,9 +25,9 @@ pub(crate) enum Command {
 /// Arguments of `webhook parse`.
 #[derive(Args)]
 pub(crate) struct ParseArgs {
-    /// The expected callback token; the header value must match it.
-    #[arg(long, requires = "header")]
-    token: Option<String>,
+    /// The expected callback token; the header value must match it. Must not be blank.
+    #[arg(long, requires = "header", value_parser = callback_token)]
+    token: Option<CallbackToken>,
     /// The x-callback-token header value that came with the body.
     #[arg(long, requires = "token")]
     header: Option<String>,
@@ -42,11 +42,16 @@ pub(crate) struct SendArgs {
     /// The receiving endpoint.
     #[arg(long)]
     to: String,
-    /// The callback token to send in x-callback-token.
-    #[arg(long)]
-    token: String,
+    /// The callback token to send in x-callback-token. Must not be blank.
+    #[arg(long, value_parser = callback_token)]
+    token: CallbackToken,
     /// The body to send: a file, or `-` for standard input.
     file: PathBuf,
+}
+
+/// Reads a callback token argument; a blank one is a usage error naming the rule.
+pub(crate) fn callback_token(value: &str) -> Result<CallbackToken, BlankToken> {
+    CallbackToken::new(value)
 }
 
 /// Runs a `webhook` subcommand.
@@ -64,7 +69,7 @@ pub(crate) async fn run(command: Command) -> Result<(), Failure> {
 fn parse(args: ParseArgs) -> Result<(), Failure> {
     let body = read_input(&args.file)?;
     if let (Some(token), Some(header)) = (args.token, args.header) {
-        CallbackToken::new(token)
+        token
             .verify(Some(header.as_bytes()))
             .map_err(|e| Failure::new(format!("callback refused: {e}")))?;
     }
@@ -84,7 +89,7 @@ async fn send(args: SendArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::new(format!("could not set up the HTTP client: {e}")))?;
     let answer = client
         .post(&args.to)
-        .header(CALLBACK_TOKEN_HEADER, args.token)
+        .header(CALLBACK_TOKEN_HEADER, args.token.expose())
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(body)
         .send()

@@ -302,3 +302,38 @@ fn the_sandbox_refuses_a_retry_scale_outside_zero_to_one() {
         );
     }
 }
+
+#[test]
+fn a_blank_callback_token_is_refused_everywhere_it_can_be_given() {
+    let cases: [&[&str]; 6] = [
+        &["webhook", "parse", "--token", "", "--header", "x", "-"],
+        &["webhook", "parse", "--token", "   ", "--header", "   ", "-"],
+        &[
+            "webhook",
+            "send",
+            "--to",
+            "http://127.0.0.1:9/",
+            "--token",
+            "",
+            "-",
+        ],
+        &["sandbox", "--addr", "127.0.0.1:0", "--callback-token", ""],
+        &[
+            "sandbox",
+            "--addr",
+            "127.0.0.1:0",
+            "--callback-token",
+            " \t",
+        ],
+        &["sandbox", "--addr", "127.0.0.1:0", "--callback-token="],
+    ];
+    for args in cases {
+        let output = paylink(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?} is a usage error");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("the callback token must not be empty or only whitespace"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -58,7 +58,7 @@ fn create_request(c: &mut Criterion) {
 }
 
 fn webhook(c: &mut Criterion) {
-    let token = CallbackToken::new("whsec-bench-token-0123456789");
+    let token = CallbackToken::from_static("whsec-bench-token-0123456789");
     let header = Some(&b"whsec-bench-token-0123456789"[..]);
     let mut group = c.benchmark_group("core_webhook");
     group.bench_function("verify_and_parse", |b| {

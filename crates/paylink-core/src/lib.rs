@@ -83,8 +83,8 @@ pub use request::{
 pub use retry::{FailedAttempt, Operation, RetryDecision, RetryPolicy};
 pub use validate::{ValidationErrors, Violation};
 pub use webhook::{
-    parse_callback, verify_and_parse, CallbackToken, EventKind, InvoiceCallback, InvoiceEvent,
-    Payment, WebhookError, CALLBACK_TOKEN_HEADER,
+    parse_callback, verify_and_parse, BlankToken, CallbackToken, EventKind, InvoiceCallback,
+    InvoiceEvent, Payment, WebhookError, CALLBACK_TOKEN_HEADER,
 };
 
 /// The README's code blocks are compiled as doc tests, so the README stays true.

@@ -25,10 +25,35 @@ pub const CALLBACK_TOKEN_HEADER: &str = "x-callback-token";
 #[derive(Clone)]
 pub struct CallbackToken(String);
 
+/// A callback token that cannot be used: empty or only whitespace. Such a token would accept
+/// a forged webhook that sends an empty `x-callback-token` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the callback token must not be empty or only whitespace")]
+pub struct BlankToken;
+
 impl CallbackToken {
-    /// Wraps a token.
-    pub fn new(token: impl Into<String>) -> Self {
-        CallbackToken(token.into())
+    /// The account's token, as Xendit's dashboard shows it.
+    ///
+    /// # Errors
+    /// [`BlankToken`] when it is empty or only whitespace.
+    pub fn new(token: impl Into<String>) -> Result<Self, BlankToken> {
+        let token = token.into();
+        if token.trim().is_empty() {
+            return Err(BlankToken);
+        }
+        Ok(CallbackToken(token))
+    }
+
+    /// A token written in the source, such as a test's.
+    ///
+    /// # Panics
+    /// When `token` is empty or only whitespace: a literal that is blank is a mistake in the
+    /// program, as with `HeaderValue::from_static`.
+    pub fn from_static(token: &'static str) -> Self {
+        match CallbackToken::new(token) {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        }
     }
 
     /// The token itself, for sending it (as the sandbox does).
@@ -36,13 +61,14 @@ impl CallbackToken {
         &self.0
     }
 
-    /// Checks the header value against this token in constant time.
+    /// Checks the header value against this token in constant time (a header of another
+    /// length is refused at once, which reveals only the length).
     ///
     /// # Errors
-    /// [`WebhookError::MissingToken`] when there is no header, [`WebhookError::TokenMismatch`]
-    /// when it differs.
+    /// [`WebhookError::MissingToken`] when there is no header or it is empty,
+    /// [`WebhookError::TokenMismatch`] when it differs.
     pub fn verify(&self, header: Option<&[u8]>) -> Result<(), WebhookError> {
-        let Some(given) = header else {
+        let Some(given) = header.filter(|h| !h.is_empty()) else {
             return Err(WebhookError::MissingToken);
         };
         // `ct_eq` on slices of different lengths returns false without comparing, which
@@ -52,6 +78,14 @@ impl CallbackToken {
         } else {
             Err(WebhookError::TokenMismatch)
         }
+    }
+}
+
+impl std::str::FromStr for CallbackToken {
+    type Err = BlankToken;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CallbackToken::new(s)
     }
 }
 
@@ -384,17 +418,44 @@ mod tests {
 
     #[test]
     fn the_token_debug_is_redacted() {
-        let t = CallbackToken::new("s3cr3t-token");
+        let t = CallbackToken::from_static("s3cr3t-token");
         assert!(!format!("{t:?}").contains("s3cr3t"));
     }
 
     #[test]
     fn verification_accepts_the_token_and_refuses_others() {
-        let t = CallbackToken::new("abc");
+        let t = CallbackToken::from_static("abc");
         assert_eq!(t.verify(Some(b"abc")), Ok(()));
         assert_eq!(t.verify(Some(b"abd")), Err(WebhookError::TokenMismatch));
         assert_eq!(t.verify(Some(b"abcd")), Err(WebhookError::TokenMismatch));
         assert_eq!(t.verify(None), Err(WebhookError::MissingToken));
+    }
+
+    #[test]
+    fn an_empty_or_blank_token_cannot_be_made() {
+        for blank in ["", " ", "\t\n", "   "] {
+            assert_eq!(
+                CallbackToken::new(blank).err(),
+                Some(BlankToken),
+                "{blank:?}"
+            );
+            assert_eq!(blank.parse::<CallbackToken>().err(), Some(BlankToken));
+        }
+        assert!(
+            CallbackToken::new(" a ").is_ok(),
+            "only a blank token is refused"
+        );
+    }
+
+    #[test]
+    fn a_missing_empty_or_differently_sized_header_is_refused() {
+        let t = CallbackToken::from_static("s3cr3t");
+        assert_eq!(t.verify(None), Err(WebhookError::MissingToken));
+        assert_eq!(t.verify(Some(b"")), Err(WebhookError::MissingToken));
+        assert_eq!(t.verify(Some(b"s3cr3")), Err(WebhookError::TokenMismatch));
+        assert_eq!(t.verify(Some(b"s3cr3tt")), Err(WebhookError::TokenMismatch));
+        assert_eq!(t.verify(Some(b"S3CR3T")), Err(WebhookError::TokenMismatch));
+        assert_eq!(t.verify(Some(b"s3cr3t")), Ok(()));
     }
 
     #[test]

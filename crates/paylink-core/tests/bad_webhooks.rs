@@ -275,7 +275,7 @@ fn a_body_that_is_not_utf8_is_refused_with_its_position() {
 
 #[test]
 fn a_bad_token_is_refused_before_the_body_is_read() {
-    let token = CallbackToken::new("secret-token");
+    let token = CallbackToken::from_static("secret-token");
     assert_eq!(
         verify_and_parse(&token, Some(b"wrong"), b"not even JSON").err(),
         Some(WebhookError::TokenMismatch)

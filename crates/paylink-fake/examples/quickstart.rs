@@ -37,7 +37,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let mut webhooks = fake.subscribe();
     // The application only sees the port; switching to `HttpGateway` changes nothing below.
     let gateway: Arc<dyn Gateway> = Arc::new(fake.clone());
-    let token = CallbackToken::new(CALLBACK_TOKEN);
+    let token = CallbackToken::from_static(CALLBACK_TOKEN);
     let mut orders: HashMap<String, Order> = HashMap::new();
 
     step(1, "create a payment link for order-1001");

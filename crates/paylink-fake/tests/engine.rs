@@ -893,3 +893,45 @@ async fn a_reset_clears_the_world_in_place_for_every_handle_and_keeps_subscripti
         .expect("the subscription still receives callbacks");
     assert_eq!(event.invoice_id, again.id);
 }
+
+#[tokio::test]
+async fn a_payment_after_expiry_sends_paid_while_the_link_stays_expired() {
+    let fake = FakeGateway::new();
+    let link = create(&fake, idr("late", 50_000).invoice_duration(60)).await;
+    assert!(matches!(
+        fake.pay_after_expiry(&link.id, PayWith::channel("BNI")),
+        Err(paylink_fake::FakeError::NotExpired { .. })
+    ));
+    fake.advance(std::time::Duration::from_secs(120));
+    fake.clear_callbacks();
+
+    let late = fake
+        .pay_after_expiry(&link.id, PayWith::channel("BNI"))
+        .expect("a late bank transfer");
+    assert_eq!(late.status, InvoiceStatus::Paid);
+    assert_eq!(late.paid_amount, Some(dec!(50000)));
+    assert_eq!(
+        fake.get_invoice(&link.id, &opts())
+            .await
+            .map(|i| i.status)
+            .ok(),
+        Some(InvoiceStatus::Expired),
+        "the link itself stays EXPIRED"
+    );
+    let callbacks = fake.callbacks();
+    let [event] = &callbacks[..] else {
+        panic!("one callback: {callbacks:?}");
+    };
+    let parsed = paylink_core::parse_callback(event.body.as_bytes()).expect("parses");
+    assert_eq!(parsed.callback.status, InvoiceStatus::Paid);
+    assert_eq!(
+        parsed.callback.bank_code.as_ref().map(|b| b.as_str()),
+        Some("BNI")
+    );
+    assert_eq!(
+        parsed.reconcile(paylink_core::LinkState::Expired),
+        paylink_core::Reconciled::PaidAfterExpiry {
+            observed: paylink_core::LinkState::Paid
+        }
+    );
+}

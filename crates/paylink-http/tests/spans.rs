@@ -129,7 +129,7 @@ async fn every_http_gateway_call_has_one_span_with_its_fields_and_no_secret() {
         tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
     let config = SandboxConfig {
         secret_key: KEY.to_owned(),
-        callback_token: paylink_core::CallbackToken::new(TOKEN),
+        callback_token: paylink_core::CallbackToken::from_static(TOKEN),
         callback_url: Some("http://127.0.0.1:9/hooks".into()),
         ..SandboxConfig::default()
     };

@@ -245,6 +245,21 @@ impl SandboxClient {
         self.post(&["invoices", id, "pay"], Some(payment)).await
     }
 
+    /// A payment that lands after the link expired (a late bank transfer): the link stays
+    /// EXPIRED and a PAID callback goes out, which an application reconciles as
+    /// `PaidAfterExpiry`. Answers the invoice as the callback shows it.
+    ///
+    /// # Errors
+    /// [`ControlError::Refused`] with `INVOICE_NOT_EXPIRED` for a link that is not EXPIRED.
+    pub async fn pay_after_expiry(
+        &self,
+        id: &str,
+        payment: &PayRequest,
+    ) -> Result<Invoice, ControlError> {
+        self.post(&["invoices", id, "pay-after-expiry"], Some(payment))
+            .await
+    }
+
     /// Records a failed payment attempt; the link stays payable.
     ///
     /// # Errors

@@ -36,6 +36,22 @@ pub(crate) async fn pay(
     engine.pay(&id, with).map(Json).map_err(fake_error)
 }
 
+/// `POST /_sandbox/invoices/{id}/pay-after-expiry`: a payment that lands after the link
+/// expired (a late bank transfer): the link stays EXPIRED and a PAID callback goes out.
+pub(crate) async fn pay_after_expiry(
+    State(state): State<Arc<SandboxState>>,
+    InvoiceId(id): InvoiceId,
+    request: Request,
+) -> Result<Json<Invoice>, ErrorAnswer> {
+    let body: PayRequest = read_json(&state, request).await?.unwrap_or_default();
+    let engine = state.engine();
+    let with = pay_with(&engine, &id, body)?;
+    engine
+        .pay_after_expiry(&id, with)
+        .map(Json)
+        .map_err(fake_error)
+}
+
 /// `POST /_sandbox/invoices/{id}/fail`: a failed attempt; the link stays payable.
 pub(crate) async fn fail(
     State(state): State<Arc<SandboxState>>,
@@ -228,6 +244,7 @@ pub(crate) fn fake_error(e: FakeError) -> ErrorAnswer {
         FakeError::Expired { .. } => ErrorAnswer::new(409, "INVOICE_EXPIRED", message),
         FakeError::AlreadyPaid { .. } => ErrorAnswer::new(409, "INVOICE_ALREADY_PAID", message),
         FakeError::NotPaid { .. } => ErrorAnswer::new(409, "INVOICE_NOT_PAID", message),
+        FakeError::NotExpired { .. } => ErrorAnswer::new(409, "INVOICE_NOT_EXPIRED", message),
         FakeError::ChannelNotOffered { .. } => {
             ErrorAnswer::new(400, "CHANNEL_NOT_OFFERED", message)
         }

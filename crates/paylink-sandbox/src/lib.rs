@@ -83,7 +83,7 @@ impl Default for SandboxConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             secret_key: DEFAULT_SECRET_KEY.to_owned(),
             callback_url: None,
-            callback_token: CallbackToken::new("sandbox-callback-token"),
+            callback_token: CallbackToken::from_static("sandbox-callback-token"),
             retry_time_scale: 1.0,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             public_base_url: None,
@@ -265,6 +265,10 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/web/{id}/result", get(checkout::result))
         .route("/_sandbox/invoices/{id}/pay", post(control::pay))
         .route("/_sandbox/invoices/{id}/fail", post(control::fail))
+        .route(
+            "/_sandbox/invoices/{id}/pay-after-expiry",
+            post(control::pay_after_expiry),
+        )
         .route("/_sandbox/invoices/{id}/settle", post(control::settle))
         .route("/_sandbox/clock/advance", post(control::advance))
         .route("/_sandbox/clock", get(control::clock))

@@ -178,3 +178,34 @@ async fn the_client_pays_for_the_conformance_suite() {
         panic!("{failures}");
     }
 }
+
+#[tokio::test]
+async fn a_payment_after_expiry_is_refused_on_a_pending_link_and_sends_paid_on_an_expired_one() {
+    let (sandbox, api) = start_default().await;
+    let control = sandbox.client().expect("a control client");
+    let id = id_of(
+        &api.create_ok(
+            json!({"external_id": "client-late", "amount": 50000, "invoice_duration": 60}),
+        )
+        .await,
+    );
+    match control.pay_after_expiry(&id, &PayRequest::default()).await {
+        Err(ControlError::Refused {
+            status, error_code, ..
+        }) => assert_eq!((status, error_code.as_str()), (409, "INVOICE_NOT_EXPIRED")),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    control
+        .advance(Duration::from_secs(120))
+        .await
+        .expect("advanced");
+    let late = control
+        .pay_after_expiry(&id, &PayRequest::channel("BNI"))
+        .await
+        .expect("paid late");
+    assert_eq!(late.status, InvoiceStatus::Paid);
+    assert_eq!(
+        sandbox.engine().invoice(&id).map(|i| i.status),
+        Some(InvoiceStatus::Expired)
+    );
+}

@@ -73,7 +73,7 @@ async fn receiver(answers: Vec<u16>, first_delay: Duration) -> (String, Seen) {
 fn config(url: &str, scale: f64) -> SandboxConfig {
     SandboxConfig {
         callback_url: Some(url.to_owned()),
-        callback_token: CallbackToken::new(TOKEN),
+        callback_token: CallbackToken::from_static(TOKEN),
         retry_time_scale: scale,
         ..SandboxConfig::default()
     }

@@ -140,8 +140,11 @@ impl ShopConfig {
             }
         };
         let callback_token = match (&backend, get(CALLBACK_TOKEN_VAR)) {
-            (_, Some(token)) => CallbackToken::new(token),
-            (Backend::Fake, None) => CallbackToken::new(DEMO_CALLBACK_TOKEN),
+            (_, Some(token)) => CallbackToken::new(token).map_err(|e| ConfigError::Invalid {
+                var: CALLBACK_TOKEN_VAR,
+                reason: e.to_string(),
+            })?,
+            (Backend::Fake, None) => CallbackToken::from_static(DEMO_CALLBACK_TOKEN),
             (Backend::Xendit { .. }, None) => return Err(ConfigError::Missing {
                 var: CALLBACK_TOKEN_VAR,
                 why: "the xendit backend needs the webhook verification token to accept callbacks",

@@ -43,7 +43,7 @@ async fn offline_demo(seed: u64) -> (Shop, String) {
         .seed(seed)
         .invoice_base_url(format!("{public}/web/"))
         .build();
-    let settings = ShopSettings::new(&public, CallbackToken::new(TOKEN));
+    let settings = ShopSettings::new(&public, CallbackToken::from_static(TOKEN));
     let shop = Shop::over_fake(engine, settings, ClockMode::Manual);
     let base = serve(listener, &shop).await;
     (shop, base)
@@ -152,7 +152,7 @@ async fn the_xendit_backend_takes_a_payment_over_http_with_webhooks() {
     let sandbox = Sandbox::start(
         SandboxConfig {
             callback_url: Some(format!("{public}/webhooks/xendit")),
-            callback_token: CallbackToken::new(TOKEN),
+            callback_token: CallbackToken::from_static(TOKEN),
             retry_time_scale: 0.0001,
             ..SandboxConfig::default()
         },

@@ -335,7 +335,7 @@ async fn concurrent_deliveries_of_one_order_lose_no_update() {
     let service = Arc::new(OrderService::new(
         Arc::new(fake.clone()),
         orders.clone(),
-        ShopSettings::new("http://shop.test", CallbackToken::new(TOKEN)),
+        ShopSettings::new("http://shop.test", CallbackToken::from_static(TOKEN)),
     ));
     let cart = serde_json::from_value(cart()).expect("a cart");
     let checkout = service.checkout(&cart).await.expect("checkout");

@@ -28,6 +28,14 @@ pub enum FakeError {
         /// `PAID` or `SETTLED`.
         status: InvoiceStatus,
     },
+    /// A late payment of a link that is not EXPIRED.
+    #[error("invoice `{id}` is {status}; only an EXPIRED link can be paid late")]
+    NotExpired {
+        /// Invoice id.
+        id: String,
+        /// Its status.
+        status: InvoiceStatus,
+    },
     /// Settle of a link that is not PAID.
     #[error("invoice `{id}` is {status}; only a PAID link can be settled")]
     NotPaid {

@@ -36,6 +36,53 @@ impl FakeGateway {
         Ok(invoice)
     }
 
+    /// A payment that lands after the link expired, as Xendit can report for a late bank
+    /// transfer (a payment completing at expiry): the link stays EXPIRED (a get shows it so), and
+    /// a PAID callback goes out with the paid fields of the channel's family, `paid_amount` and
+    /// `paid_at` (now). An application reconciling it gets
+    /// [`Reconciled::PaidAfterExpiry`](paylink_core::Reconciled::PaidAfterExpiry). Each call is
+    /// another late payment, with its own callback.
+    ///
+    /// # Errors
+    /// [`FakeError::NotFound`]; [`FakeError::NotExpired`] for a link that is not EXPIRED;
+    /// [`FakeError::UnknownChannel`], [`FakeError::ChannelNotOffered`]. Nothing changes.
+    pub fn pay_after_expiry(&self, id: &str, with: PayWith) -> Result<Invoice, FakeError> {
+        let mut state = self.state();
+        let seq = state
+            .seq_of(id)
+            .ok_or_else(|| FakeError::NotFound { id: id.to_owned() })?;
+        let rec = &state.records[seq as usize];
+        let status = rec.lifecycle.state();
+        if status != LinkState::Expired {
+            return Err(FakeError::NotExpired {
+                id: id.to_owned(),
+                status: status.status(),
+            });
+        }
+        let family = family_of(&with).ok_or_else(|| FakeError::UnknownChannel {
+            channel: with.channel.clone(),
+        })?;
+        if !self.offered(&rec.request).contains(&with.channel) {
+            return Err(FakeError::ChannelNotOffered {
+                id: id.to_owned(),
+                channel: with.channel.clone(),
+            });
+        }
+        let at = stamp(state.now);
+        let amount = rec.request.amount();
+        let paid = generate_paid(&mut state, family, with, amount);
+        // The callback shows the payment; the stored link keeps no trace of it.
+        let rec = &mut state.records[seq as usize];
+        rec.paid = Some(Box::new(paid));
+        let mut invoice = self.build(&state.records[seq as usize]);
+        state.records[seq as usize].paid = None;
+        invoice.status = InvoiceStatus::Paid;
+        invoice.paid_at = Some(at);
+        invoice.updated = at;
+        self.emit(&mut state, seq, &invoice);
+        Ok(invoice)
+    }
+
     /// Records a failed payment attempt through `with.channel`: the link stays PENDING and
     /// can be paid later, as on Xendit's checkout. No callback.
     ///

@@ -40,7 +40,7 @@ impl Harness {
     pub(crate) fn with_seed(seed: u64) -> Self {
         let fake = FakeGateway::builder().seed(seed).build();
         let callbacks = fake.subscribe();
-        let settings = ShopSettings::new("http://shop.test", CallbackToken::new(TOKEN));
+        let settings = ShopSettings::new("http://shop.test", CallbackToken::from_static(TOKEN));
         let shop = Shop::over_gateway(Arc::new(fake.clone()), settings);
         let router = shop.router();
         Harness {
