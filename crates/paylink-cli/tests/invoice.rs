@@ -235,12 +235,12 @@ fn a_create_that_breaks_rules_lists_every_violation_and_creates_nothing() {
         "{line}"
     );
     for path in [
-        "external_id ",
-        "amount ",
-        "payer_email ",
-        "success_redirect_url ",
-        "items[0].quantity ",
-        "metadata[0] ",
+        "external_id: ",
+        "amount: ",
+        "payer_email: ",
+        "success_redirect_url: ",
+        "items[0].quantity: ",
+        "metadata[0]: ",
     ] {
         assert!(line.contains(path), "{path} is named in {line}");
     }
@@ -258,8 +258,8 @@ fn a_create_that_breaks_rules_lists_every_violation_and_creates_nothing() {
     assert_eq!(unreadable.status.code(), Some(1));
     assert_eq!(
         stderr_line(&unreadable),
-        "paylink: error: invalid create request: amount must be a decimal number, got `ten`; \
-         currency must be one of IDR, PHP, THB, VND, MYR, USD, got `EUR`"
+        "paylink: error: invalid create request: amount: must be a decimal number, got `ten`; \
+         currency: must be one of IDR, PHP, THB, VND, MYR, USD, got `EUR`"
     );
 
     assert_eq!(sandbox.ok("list", &[]), serde_json::json!([]));
@@ -310,7 +310,7 @@ fn a_full_request_body_is_read_from_standard_input_or_a_file() {
     );
     assert_eq!(refused.status.code(), Some(1));
     let line = stderr_line(&refused);
-    for path in ["amount ", "payer_email ", "items[0].quantity "] {
+    for path in ["amount: ", "payer_email: ", "items[0].quantity: "] {
         assert!(line.contains(path), "{path} is named in {line}");
     }
 

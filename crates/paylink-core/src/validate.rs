@@ -136,7 +136,7 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.path, self.message)
+        write!(f, "{}: {}", self.path, self.message)
     }
 }
 

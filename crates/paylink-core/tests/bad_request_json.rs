@@ -152,65 +152,65 @@ fn json_that_breaks_a_rule_lists_every_violation() {
     let cases: Vec<(String, String)> = vec![
         (
             r#"{"external_id":"","amount":10000}"#.into(),
-            "external_id must not be empty".into(),
+            "external_id: must not be empty".into(),
         ),
         (
             r#"{"external_id":"a","amount":9999}"#.into(),
-            "amount must be at least 10000 IDR, got 9999".into(),
+            "amount: must be at least 10000 IDR, got 9999".into(),
         ),
         (
             r#"{"external_id":"a","amount":10000.5}"#.into(),
-            "amount IDR takes 0 decimal places, got 10000.5".into(),
+            "amount: IDR takes 0 decimal places, got 10000.5".into(),
         ),
         (
             r#"{"external_id":"a","amount":10.505,"currency":"USD"}"#.into(),
-            "amount USD takes 2 decimal places, got 10.505".into(),
+            "amount: USD takes 2 decimal places, got 10.505".into(),
         ),
         (
             r#"{"external_id":"a","amount":0,"currency":"THB"}"#.into(),
-            "amount must be greater than 0, got 0".into(),
+            "amount: must be greater than 0, got 0".into(),
         ),
         (
             r#"{"external_id":"a","amount":10000,"invoice_duration":0}"#.into(),
-            "invoice_duration must be from 1 to 31536000 seconds, got 0".into(),
+            "invoice_duration: must be from 1 to 31536000 seconds, got 0".into(),
         ),
         (
             r#"{"external_id":"a","amount":10000,"invoice_duration":"31536001"}"#.into(),
-            "invoice_duration must be from 1 to 31536000 seconds, got 31536001".into(),
+            "invoice_duration: must be from 1 to 31536000 seconds, got 31536001".into(),
         ),
         (
             r#"{"external_id":"a","amount":10000,"items":[{"name":"x","quantity":1,"price":1},{"name":"y","quantity":0,"price":1}]}"#.into(),
-            "items[1].quantity must be greater than 0".into(),
+            "items[1].quantity: must be greater than 0".into(),
         ),
-        (items(76), "items must have at most 75 entries, got 76".into()),
-        (fees(11), "fees must have at most 10 entries, got 11".into()),
+        (items(76), "items: must have at most 75 entries, got 76".into()),
+        (fees(11), "fees: must have at most 10 entries, got 11".into()),
         (
             metadata(&fifty_one),
-            "metadata must have at most 50 keys, got 51".into(),
+            "metadata: must have at most 50 keys, got 51".into(),
         ),
         (
             metadata(&[(long_key.clone(), "v".into())]),
-            format!("metadata.{long_key} key must be at most 40 characters, got 41"),
+            format!("metadata.{long_key}: key must be at most 40 characters, got 41"),
         ),
         (
             metadata(&[("note".into(), "v".repeat(501))]),
-            "metadata.note value must be at most 500 characters, got 501".into(),
+            "metadata.note: value must be at most 500 characters, got 501".into(),
         ),
         (
             r#"{"external_id":"a","amount":10000,"payer_email":"a@b","customer":{"email":"c"}}"#.into(),
-            "payer_email must be an e-mail address, got `a@b`; customer.email must be an e-mail address, got `c`".into(),
+            "payer_email: must be an e-mail address, got `a@b`; customer.email: must be an e-mail address, got `c`".into(),
         ),
         (
             r#"{"external_id":"a","amount":10000,"success_redirect_url":"/thanks","failure_redirect_url":"mailto:a@b.com"}"#.into(),
-            "success_redirect_url must be an absolute http(s) URL, got `/thanks`; failure_redirect_url must be an absolute http(s) URL, got `mailto:a@b.com`".into(),
+            "success_redirect_url: must be an absolute http(s) URL, got `/thanks`; failure_redirect_url: must be an absolute http(s) URL, got `mailto:a@b.com`".into(),
         ),
         (
             r#"{"external_id":"a","amount":10000,"channel_properties":{"cards":{"allowed_bins":["1234567"]}}}"#.into(),
-            "channel_properties.cards.allowed_bins[0] must be 6 or 8 digits, got `1234567`".into(),
+            "channel_properties.cards.allowed_bins[0]: must be 6 or 8 digits, got `1234567`".into(),
         ),
         (
             r#"{"external_id":" ","amount":-1,"currency":"VND","invoice_duration":0}"#.into(),
-            "external_id must not be empty; amount must be greater than 0, got -1; invoice_duration must be from 1 to 31536000 seconds, got 0".into(),
+            "external_id: must not be empty; amount: must be greater than 0, got -1; invoice_duration: must be from 1 to 31536000 seconds, got 0".into(),
         ),
     ];
     for (json, violations) in cases {

@@ -75,36 +75,36 @@ type Case = (
 );
 
 const CASES: &[Case] = &[
-    ("empty external_id", |f| f.external_id = String::new(), &["external_id must not be empty"]),
-    ("blank external_id", |f| f.external_id = "  \t".into(), &["external_id must not be empty"]),
+    ("empty external_id", |f| f.external_id = String::new(), &["external_id: must not be empty"]),
+    ("blank external_id", |f| f.external_id = "  \t".into(), &["external_id: must not be empty"]),
     (
         "IDR below the minimum",
         |f| f.amount = dec!(9999),
-        &["amount must be at least 10000 IDR, got 9999"],
+        &["amount: must be at least 10000 IDR, got 9999"],
     ),
     (
         "IDR above the maximum",
         |f| f.amount = dec!(1000000001),
-        &["amount must be at most 1000000000 IDR, got 1000000001"],
+        &["amount: must be at most 1000000000 IDR, got 1000000001"],
     ),
     (
-        "IDR below the minimum when currency is left to the default",
+        "IDR below the minimum when currency: is left to the default",
         |f| {
             f.currency = None;
             f.amount = dec!(5000);
         },
-        &["amount must be at least 10000 IDR, got 5000"],
+        &["amount: must be at least 10000 IDR, got 5000"],
     ),
-    ("zero amount", |f| f.amount = dec!(0), &["amount must be greater than 0, got 0"]),
+    ("zero amount", |f| f.amount = dec!(0), &["amount: must be greater than 0, got 0"]),
     (
         "negative amount",
         |f| f.amount = dec!(-50000),
-        &["amount must be greater than 0, got -50000"],
+        &["amount: must be greater than 0, got -50000"],
     ),
     (
         "IDR amount with decimals",
         |f| f.amount = dec!(50000.5),
-        &["amount IDR takes 0 decimal places, got 50000.5"],
+        &["amount: IDR takes 0 decimal places, got 50000.5"],
     ),
     (
         "VND amount with decimals",
@@ -112,7 +112,7 @@ const CASES: &[Case] = &[
             f.currency = Some(Currency::Vnd);
             f.amount = dec!(50000.1);
         },
-        &["amount VND takes 0 decimal places, got 50000.1"],
+        &["amount: VND takes 0 decimal places, got 50000.1"],
     ),
     (
         "USD amount with three decimals",
@@ -120,7 +120,7 @@ const CASES: &[Case] = &[
             f.currency = Some(Currency::Usd);
             f.amount = dec!(10.505);
         },
-        &["amount USD takes 2 decimal places, got 10.505"],
+        &["amount: USD takes 2 decimal places, got 10.505"],
     ),
     (
         "PHP amount with three decimals, the last not zero",
@@ -128,17 +128,17 @@ const CASES: &[Case] = &[
             f.currency = Some(Currency::Php);
             f.amount = dec!(100.001);
         },
-        &["amount PHP takes 2 decimal places, got 100.001"],
+        &["amount: PHP takes 2 decimal places, got 100.001"],
     ),
     (
         "invoice_duration 0",
         |f| f.invoice_duration = Some(0),
-        &["invoice_duration must be from 1 to 31536000 seconds, got 0"],
+        &["invoice_duration: must be from 1 to 31536000 seconds, got 0"],
     ),
     (
         "invoice_duration one second over a year",
         |f| f.invoice_duration = Some(31_536_001),
-        &["invoice_duration must be from 1 to 31536000 seconds, got 31536001"],
+        &["invoice_duration: must be from 1 to 31536000 seconds, got 31536001"],
     ),
     (
         "customer e-mail and mobile number",
@@ -150,8 +150,8 @@ const CASES: &[Case] = &[
             });
         },
         &[
-            "customer.email must be an e-mail address, got `john@`",
-            "customer.mobile_number must be in E.164 form such as +6287774441111, got `087774441111`",
+            "customer.email: must be an e-mail address, got `john@`",
+            "customer.mobile_number: must be in E.164 form such as +6287774441111, got `087774441111`",
         ],
     ),
     (
@@ -162,17 +162,17 @@ const CASES: &[Case] = &[
                 ..Customer::default()
             });
         },
-        &["customer.mobile_number must be in E.164 form such as +6287774441111, got `+0812345678`"],
+        &["customer.mobile_number: must be in E.164 form such as +6287774441111, got `+0812345678`"],
     ),
     (
         "success_redirect_url without a scheme",
         |f| f.success_redirect_url = Some("www.example.com/done".into()),
-        &["success_redirect_url must be an absolute http(s) URL, got `www.example.com/done`"],
+        &["success_redirect_url: must be an absolute http(s) URL, got `www.example.com/done`"],
     ),
     (
         "failure_redirect_url with another scheme",
         |f| f.failure_redirect_url = Some("javascript:alert(1)".into()),
-        &["failure_redirect_url must be an absolute http(s) URL, got `javascript:alert(1)`"],
+        &["failure_redirect_url: must be an absolute http(s) URL, got `javascript:alert(1)`"],
     ),
     (
         "redirect URLs without a host or with a space",
@@ -181,11 +181,11 @@ const CASES: &[Case] = &[
             f.failure_redirect_url = Some("https://example.com/a b".into());
         },
         &[
-            "success_redirect_url must be an absolute http(s) URL, got `https://`",
-            "failure_redirect_url must be an absolute http(s) URL, got `https://example.com/a b`",
+            "success_redirect_url: must be an absolute http(s) URL, got `https://`",
+            "failure_redirect_url: must be an absolute http(s) URL, got `https://example.com/a b`",
         ],
     ),
-    ("76 items", |f| f.items = Some(vec![item(); 76]), &["items must have at most 75 entries, got 76"]),
+    ("76 items", |f| f.items = Some(vec![item(); 76]), &["items: must have at most 75 entries, got 76"]),
     (
         "an item with quantity 0",
         |f| {
@@ -193,7 +193,7 @@ const CASES: &[Case] = &[
             bad.quantity = dec!(0);
             f.items = Some(vec![item(), bad]);
         },
-        &["items[1].quantity must be greater than 0"],
+        &["items[1].quantity: must be greater than 0"],
     ),
     (
         "an item with a negative quantity, a blank name and a negative price",
@@ -205,9 +205,9 @@ const CASES: &[Case] = &[
             f.items = Some(vec![bad]);
         },
         &[
-            "items[0].name must not be empty",
-            "items[0].quantity must be greater than 0",
-            "items[0].price must not be negative",
+            "items[0].name: must not be empty",
+            "items[0].quantity: must be greater than 0",
+            "items[0].price: must not be negative",
         ],
     ),
     (
@@ -219,14 +219,14 @@ const CASES: &[Case] = &[
             f.items = Some(vec![item(), item(), bad]);
         },
         &[
-            "items[2].price IDR takes 0 decimal places, got 100.5",
-            "items[2].url must be an absolute http(s) URL, got `ftp://example.com/item`",
+            "items[2].price: IDR takes 0 decimal places, got 100.5",
+            "items[2].url: must be an absolute http(s) URL, got `ftp://example.com/item`",
         ],
     ),
     (
         "11 fees",
         |f| f.fees = Some(vec![InvoiceFee::new("ADMIN", dec!(1000)); 11]),
-        &["fees must have at most 10 entries, got 11"],
+        &["fees: must have at most 10 entries, got 11"],
     ),
     (
         "a fee without a type and a USD fee with three decimals",
@@ -239,43 +239,43 @@ const CASES: &[Case] = &[
             ]);
         },
         &[
-            "fees[0].type must not be empty",
-            "fees[1].value USD takes 2 decimal places, got 0.125",
+            "fees[0].type: must not be empty",
+            "fees[1].value: USD takes 2 decimal places, got 0.125",
         ],
     ),
     (
         "51 metadata keys",
         |f| f.metadata = metadata((0..51).map(|i| (format!("k{i}"), json!(i)))),
-        &["metadata must have at most 50 keys, got 51"],
+        &["metadata: must have at most 50 keys, got 51"],
     ),
     (
         "a 41-character metadata key",
         |f| f.metadata = metadata([("k".repeat(41), json!("v"))]),
-        &["metadata.kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk key must be at most 40 characters, got 41"],
+        &["metadata.kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk: key must be at most 40 characters, got 41"],
     ),
     (
-        "a 501-character metadata value",
+        "a 501-character metadata: value",
         |f| f.metadata = metadata([("note".to_owned(), json!("v".repeat(501)))]),
-        &["metadata.note value must be at most 500 characters, got 501"],
+        &["metadata.note: value must be at most 500 characters, got 501"],
     ),
     (
-        "a metadata value whose JSON text is over 500 characters",
+        "a metadata: value whose JSON text is over 500 characters",
         |f| f.metadata = metadata([("list".to_owned(), json!(vec![1000; 101]))]),
-        &["metadata.list value must be at most 500 characters, got 506"],
+        &["metadata.list: value must be at most 500 characters, got 506"],
     ),
     (
         "an empty metadata key",
         |f| f.metadata = metadata([(String::new(), json!(1))]),
-        &["metadata keys must not be empty"],
+        &["metadata: keys must not be empty"],
     ),
     (
         "BINs of 5, 7 and 9 digits and one with a letter",
         |f| f.channel_properties = bins(&["12345", "1234567", "123456789", "12345a", "123456"]),
         &[
-            "channel_properties.cards.allowed_bins[0] must be 6 or 8 digits, got `12345`",
-            "channel_properties.cards.allowed_bins[1] must be 6 or 8 digits, got `1234567`",
-            "channel_properties.cards.allowed_bins[2] must be 6 or 8 digits, got `123456789`",
-            "channel_properties.cards.allowed_bins[3] must be 6 or 8 digits, got `12345a`",
+            "channel_properties.cards.allowed_bins[0]: must be 6 or 8 digits, got `12345`",
+            "channel_properties.cards.allowed_bins[1]: must be 6 or 8 digits, got `1234567`",
+            "channel_properties.cards.allowed_bins[2]: must be 6 or 8 digits, got `123456789`",
+            "channel_properties.cards.allowed_bins[3]: must be 6 or 8 digits, got `12345a`",
         ],
     ),
     (
@@ -288,15 +288,15 @@ const CASES: &[Case] = &[
             ]);
         },
         &[
-            "channel_properties.cards.installment_configuration.allowed_terms[0].issuer must not be empty",
-            "channel_properties.cards.installment_configuration.allowed_terms[1].terms must not be empty",
-            "channel_properties.cards.installment_configuration.allowed_terms[2].terms must all be greater than 0",
+            "channel_properties.cards.installment_configuration.allowed_terms[0].issuer: must not be empty",
+            "channel_properties.cards.installment_configuration.allowed_terms[1].terms: must not be empty",
+            "channel_properties.cards.installment_configuration.allowed_terms[2].terms: must all be greater than 0",
         ],
     ),
     (
         "an empty payment_methods list",
         |f| f.payment_methods = Some(vec![]),
-        &["payment_methods must not be empty when given"],
+        &["payment_methods: must not be empty when given"],
     ),
     (
         "a repeated and a blank payment method",
@@ -307,7 +307,7 @@ const CASES: &[Case] = &[
                 ChannelCode::from("BNI"),
             ]);
         },
-        &["payment_methods[1] must not be empty", "payment_methods[2] repeats `BNI`"],
+        &["payment_methods[1]: must not be empty", "payment_methods[2]: repeats `BNI`"],
     ),
     (
         "blank ids, label and locale",
@@ -317,20 +317,20 @@ const CASES: &[Case] = &[
             f.locale = Some(String::new());
         },
         &[
-            "callback_virtual_account_id must not be empty",
-            "mid_label must not be empty",
-            "locale must not be empty",
+            "callback_virtual_account_id: must not be empty",
+            "mid_label: must not be empty",
+            "locale: must not be empty",
         ],
     ),
     (
         "reminder_time 0",
         |f| f.reminder_time = Some(0),
-        &["reminder_time must be greater than 0"],
+        &["reminder_time: must be greater than 0"],
     ),
     (
         "reminder_time_unit without reminder_time",
         |f| f.reminder_time_unit = Some("days".into()),
-        &["reminder_time_unit is given without reminder_time"],
+        &["reminder_time_unit: is given without reminder_time"],
     ),
     (
         "every rule at once, reported in field order",
@@ -348,15 +348,15 @@ const CASES: &[Case] = &[
             f.metadata = metadata([("k".repeat(41), json!(1))]);
         },
         &[
-            "external_id must not be empty",
-            "amount must be at least 10000 IDR, got 9999",
-            "payer_email must be an e-mail address, got `nope`",
-            "invoice_duration must be from 1 to 31536000 seconds, got 0",
-            "success_redirect_url must be an absolute http(s) URL, got `example.com`",
-            "items[0].quantity must be greater than 0",
-            "fees[0].type must not be empty",
-            "channel_properties.cards.allowed_bins[0] must be 6 or 8 digits, got `1`",
-            "metadata.kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk key must be at most 40 characters, got 41",
+            "external_id: must not be empty",
+            "amount: must be at least 10000 IDR, got 9999",
+            "payer_email: must be an e-mail address, got `nope`",
+            "invoice_duration: must be from 1 to 31536000 seconds, got 0",
+            "success_redirect_url: must be an absolute http(s) URL, got `example.com`",
+            "items[0].quantity: must be greater than 0",
+            "fees[0].type: must not be empty",
+            "channel_properties.cards.allowed_bins[0]: must be 6 or 8 digits, got `1`",
+            "metadata.kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk: key must be at most 40 characters, got 41",
         ],
     ),
 ];
@@ -386,7 +386,7 @@ fn every_invalid_request_reports_exactly_its_violations() {
     for (name, email) in BAD_PAYER_EMAILS {
         let mut fields = base();
         fields.payer_email = Some((*email).to_owned());
-        let expected = format!("payer_email must be an e-mail address, got `{email}`");
+        let expected = format!("payer_email: must be an e-mail address, got `{email}`");
         check(name, fields, &[expected.as_str()]);
     }
 }
@@ -427,13 +427,13 @@ fn the_builder_reports_the_same_violations_as_validation() {
     assert_eq!(
         got,
         [
-            "external_id must not be empty",
-            "amount USD takes 2 decimal places, got 10.505",
-            "payer_email must be an e-mail address, got `nope`",
-            "invoice_duration must be from 1 to 31536000 seconds, got 0",
-            "items[0].quantity must be greater than 0",
-            "fees[0].value USD takes 2 decimal places, got 0.001",
-            "metadata.kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk key must be at most 40 characters, got 41",
+            "external_id: must not be empty",
+            "amount: USD takes 2 decimal places, got 10.505",
+            "payer_email: must be an e-mail address, got `nope`",
+            "invoice_duration: must be from 1 to 31536000 seconds, got 0",
+            "items[0].quantity: must be greater than 0",
+            "fees[0].value: USD takes 2 decimal places, got 0.001",
+            "metadata.kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk: key must be at most 40 characters, got 41",
         ]
     );
     assert!(errors.has("items[0].quantity"));
@@ -452,7 +452,7 @@ fn overridden_limits_decide_the_amount_rule() {
         .expect_err("below the overridden minimum");
     assert_eq!(
         errors.to_string(),
-        "invalid create request: amount must be at least 20 PHP, got 19.99"
+        "invalid create request: amount: must be at least 20 PHP, got 19.99"
     );
     let errors = CreateInvoiceRequest::builder("p", dec!(100.01), Currency::Php)
         .limits(limits)
@@ -460,6 +460,6 @@ fn overridden_limits_decide_the_amount_rule() {
         .expect_err("above the overridden maximum");
     assert_eq!(
         errors.to_string(),
-        "invalid create request: amount must be at most 100 PHP, got 100.01"
+        "invalid create request: amount: must be at most 100 PHP, got 100.01"
     );
 }

@@ -405,7 +405,7 @@ mod tests {
         };
         assert_eq!(
             cart.total().map_err(|v| v.to_string()),
-            Err("items must not be empty".to_owned())
+            Err("items: must not be empty".to_owned())
         );
     }
 

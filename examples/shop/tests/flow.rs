@@ -267,7 +267,7 @@ async fn a_cart_that_breaks_rules_gets_every_violation_and_no_order() {
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         empty.json,
-        json!({"error": "invalid create request: items must not be empty",
+        json!({"error": "invalid create request: items: must not be empty",
                "violations": [{"path": "items", "message": "must not be empty"}]})
     );
 
