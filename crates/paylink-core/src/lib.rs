@@ -65,7 +65,7 @@ pub use invoice::{
 };
 pub use lifecycle::{
     reconcile, ExpiryCause, Lifecycle, LinkEvent, LinkState, Reconciled, Transition,
-    TransitionError,
+    TransitionError, UnknownState,
 };
 pub use list_query::{ListInvoicesQuery, QueryError};
 pub use money::{

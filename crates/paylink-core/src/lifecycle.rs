@@ -2,14 +2,28 @@
 //! reconciliation of an observed status with a local record. Time is always an argument.
 
 use std::fmt;
+use std::str::FromStr;
 
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::codes::InvoiceStatus;
 
 /// The state of a payment link. Unlike [`InvoiceStatus`] this is closed: it is the set of
 /// states the lifecycle rules are written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// It is meant to be stored: `Display`, `FromStr` and serde all use the stable strings
+/// `PENDING`, `PAID`, `SETTLED` and `EXPIRED` (Xendit's own), and reading is exact (no other
+/// case or spelling).
+///
+/// ```
+/// use paylink_core::LinkState;
+/// assert_eq!(LinkState::Paid.to_string(), "PAID");
+/// assert_eq!("EXPIRED".parse::<LinkState>(), Ok(LinkState::Expired));
+/// assert!("paid".parse::<LinkState>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum LinkState {
     /// Waiting for payment.
     Pending,
@@ -54,14 +68,91 @@ impl LinkState {
     }
 }
 
-impl fmt::Display for LinkState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.status(), f)
+impl LinkState {
+    /// Every state, in lifecycle order.
+    pub const ALL: [LinkState; 4] = [
+        LinkState::Pending,
+        LinkState::Paid,
+        LinkState::Settled,
+        LinkState::Expired,
+    ];
+
+    /// The stable string: `PENDING`, `PAID`, `SETTLED`, `EXPIRED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkState::Pending => "PENDING",
+            LinkState::Paid => "PAID",
+            LinkState::Settled => "SETTLED",
+            LinkState::Expired => "EXPIRED",
+        }
     }
 }
 
-/// Why a link expired.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+impl fmt::Display for LinkState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stored string that is not one of the stable strings of [`LinkState`] or [`ExpiryCause`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not {what} (expected one of {expected})")]
+pub struct UnknownState {
+    /// What was read.
+    pub value: String,
+    what: &'static str,
+    expected: &'static str,
+}
+
+impl FromStr for LinkState {
+    type Err = UnknownState;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        LinkState::ALL
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| UnknownState {
+                value: s.to_owned(),
+                what: "a link state",
+                expected: "PENDING, PAID, SETTLED, EXPIRED",
+            })
+    }
+}
+
+impl ExpiryCause {
+    /// The stable string: `DURATION` or `MANUAL`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExpiryCause::Duration => "DURATION",
+            ExpiryCause::Manual => "MANUAL",
+        }
+    }
+}
+
+impl fmt::Display for ExpiryCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ExpiryCause {
+    type Err = UnknownState;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [ExpiryCause::Duration, ExpiryCause::Manual]
+            .into_iter()
+            .find(|cause| cause.as_str() == s)
+            .ok_or_else(|| UnknownState {
+                value: s.to_owned(),
+                what: "an expiry cause",
+                expected: "DURATION, MANUAL",
+            })
+    }
+}
+
+/// Why a link expired. Stored as `DURATION` or `MANUAL` (`Display`, `FromStr`, serde).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ExpiryCause {
     /// `invoice_duration` elapsed.
     Duration,

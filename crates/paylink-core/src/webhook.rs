@@ -15,7 +15,7 @@ use crate::codes::{
 };
 use crate::invoice::{timestamp, PaymentDetails};
 use crate::lifecycle::{reconcile, LinkState, Reconciled};
-use crate::money::Currency;
+use crate::money::{check_decimals, Currency};
 use crate::request::{InvoiceFee, InvoiceItem};
 
 /// The header that carries the account's callback verification token.
@@ -129,7 +129,7 @@ pub struct InvoiceCallback {
     /// Merchant name.
     pub merchant_name: String,
     /// Amount.
-    #[serde(with = "crate::json_amount::lenient")]
+    #[serde(with = "crate::json_amount")]
     pub amount: Decimal,
     /// Currency.
     pub currency: Currency,
@@ -149,7 +149,7 @@ pub struct InvoiceCallback {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::json_amount::lenient::option"
+        with = "crate::json_amount::option"
     )]
     pub paid_amount: Option<Decimal>,
     /// When it was paid.
@@ -217,7 +217,7 @@ pub struct InvoiceCallback {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::json_amount::lenient::option"
+        with = "crate::json_amount::option"
     )]
     pub adjusted_received_amount: Option<Decimal>,
     /// Fields paylink does not model, kept and written back.
@@ -327,6 +327,19 @@ pub fn parse_callback(body: &[u8]) -> Result<InvoiceEvent, WebhookError> {
         path: "$".into(),
         message: e.to_string(),
     })?;
+    // Xendit never sends a fraction the currency does not have: such a body is not Xendit's,
+    // and money is not guessed at.
+    for (path, amount) in [
+        ("$.amount", Some(callback.amount)),
+        ("$.paid_amount", callback.paid_amount),
+    ] {
+        if let Some(amount) = amount {
+            check_decimals(amount, callback.currency).map_err(|e| WebhookError::Body {
+                path: path.into(),
+                message: e.to_string(),
+            })?;
+        }
+    }
     let kind = classify(&callback)?;
     Ok(InvoiceEvent { callback, kind })
 }
