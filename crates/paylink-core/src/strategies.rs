@@ -474,3 +474,75 @@ pub fn arb_lifecycle_and_events(
 ) -> impl Strategy<Value = (Lifecycle, Vec<LinkEvent>)> {
     arb_lifecycle().prop_flat_map(move |l| (Just(l), arb_link_events(l.updated(), len.clone())))
 }
+
+/// One step of a webhook delivery schedule: which callback, whether this attempt is lost before
+/// the receiver sees it, and how long after the previous step it happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryStep {
+    /// The callback (an index into the events being delivered).
+    pub event: usize,
+    /// The attempt is lost (a dropped connection, a timeout): the receiver never sees it, and a
+    /// later step of the same event resends it.
+    pub dropped: bool,
+    /// Time since the previous step (Xendit retries over up to 24 hours).
+    pub delay: std::time::Duration,
+}
+
+/// Schedules for delivering `events` callbacks the way Xendit may: every callback reaches the
+/// receiver at least once; any order (reordered); some more than once (duplicated); some
+/// attempts lost and resent later (drop-then-resend); random delays between steps.
+///
+/// A user's "random interleavings" test becomes a loop over the schedule:
+///
+/// ```
+/// use paylink_core::strategies::arb_delivery_schedule;
+/// use proptest::prelude::*;
+///
+/// proptest!(|(schedule in arb_delivery_schedule(3))| {
+///     let events = ["paid", "expired", "settled"];
+///     let mut seen = Vec::new();
+///     for step in schedule.iter().filter(|s| !s.dropped) {
+///         seen.push(events[step.event]); // deliver to your endpoint here
+///     }
+///     for event in events {
+///         prop_assert!(seen.contains(&event));
+///     }
+/// });
+/// ```
+pub fn arb_delivery_schedule(events: usize) -> impl Strategy<Value = Vec<DeliveryStep>> {
+    // Per event: how many attempts (1 to 4) and which of all but the last are lost.
+    let per_event = vec((1_usize..=4, vec(any::<bool>(), 3)), events..=events);
+    per_event
+        .prop_flat_map(|plan| {
+            let order: Vec<usize> = plan
+                .iter()
+                .enumerate()
+                .flat_map(|(event, (attempts, _))| std::iter::repeat_n(event, *attempts))
+                .collect();
+            let steps = order.len();
+            (
+                Just(plan),
+                Just(order).prop_shuffle(),
+                vec(0_u64..=86_400_000, steps..=steps),
+            )
+        })
+        .prop_map(|(plan, order, delays)| {
+            let mut seen = vec![0_usize; plan.len()];
+            order
+                .into_iter()
+                .zip(delays)
+                .map(|(event, delay_ms)| {
+                    let (attempts, lost) = &plan[event];
+                    let nth = seen[event];
+                    seen[event] += 1;
+                    // The last attempt of each event arrives, so each is received at least once.
+                    let dropped = nth + 1 < *attempts && lost.get(nth).copied().unwrap_or(false);
+                    DeliveryStep {
+                        event,
+                        dropped,
+                        delay: std::time::Duration::from_millis(delay_ms),
+                    }
+                })
+                .collect()
+        })
+}

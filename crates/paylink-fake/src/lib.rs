@@ -7,9 +7,11 @@
 //! uses it stays light. `paylink-sandbox` serves it over HTTP.
 #![warn(missing_docs)]
 
+mod callback;
 mod engine;
 mod payer;
 
+pub use callback::{CallbackBuildError, CallbackBuilder};
 pub use engine::{
     CallbackEvent, FakeConfig, FakeError, FakeGateway, FakeGatewayBuilder, PayWith,
     DEFAULT_INVOICE_BASE_URL, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, RETAIL_OUTLET_MAX_IDR,
@@ -20,6 +22,4 @@ pub use engine::{
 mod guides {
     #[doc = include_str!("../../../docs/getting-started.md")]
     mod getting_started {}
-    #[doc = include_str!("../../../docs/testing-with-the-fake.md")]
-    mod testing_with_the_fake {}
 }

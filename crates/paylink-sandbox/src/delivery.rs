@@ -33,6 +33,9 @@ pub(crate) const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 /// to answer even when the schedule is scaled down to milliseconds.
 pub(crate) const MIN_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// How much of a receiver's answer an attempt keeps.
+const RESPONSE_SNIPPET_BYTES: usize = 512;
+
 /// One POST of one callback, as `GET /_sandbox/deliveries` lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeliveryAttempt {
@@ -49,6 +52,9 @@ pub struct DeliveryAttempt {
     pub delivered: bool,
     /// Why the attempt failed without an answer (timeout, connection refused).
     pub error: Option<String>,
+    /// The start of the receiver's answer (at most 512 bytes, `…` when cut), when it sent one.
+    #[serde(default)]
+    pub response: Option<String>,
     /// The callback body.
     pub body: Value,
     /// When the attempt was made (wall clock, UTC).
@@ -190,13 +196,18 @@ impl Job {
                 .body(self.bytes.clone())
                 .send()
                 .await;
-            let (status, error) = match answer {
-                Ok(response) => (Some(response.status().as_u16()), None),
+            let (status, response, error) = match answer {
+                Ok(answer) => {
+                    let status = answer.status().as_u16();
+                    let response = read_response(answer).await;
+                    (Some(status), response, None)
+                }
                 Err(e) if e.is_timeout() => (
+                    None,
                     None,
                     Some(format!("no answer within {} ms", self.timeout.as_millis())),
                 ),
-                Err(e) => (None, Some(describe(&e))),
+                Err(e) => (None, None, Some(describe(&e))),
             };
             let delivered = status.is_some_and(|s| (200..300).contains(&s));
             let attempt = u32::try_from(n + 1).unwrap_or(u32::MAX);
@@ -215,6 +226,7 @@ impl Job {
                 status,
                 delivered,
                 error,
+                response,
                 body: self.body.clone(),
                 time,
             });
@@ -223,6 +235,24 @@ impl Job {
             }
         }
     }
+}
+
+/// The start of the receiver's answer, as text: at most [`RESPONSE_SNIPPET_BYTES`] bytes, cut
+/// at a character boundary; `None` for an empty body or one that could not be read.
+async fn read_response(mut answer: reqwest::Response) -> Option<String> {
+    let mut bytes = Vec::new();
+    while bytes.len() <= RESPONSE_SNIPPET_BYTES {
+        match answer.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    let truncated = bytes.len() > RESPONSE_SNIPPET_BYTES;
+    let mut text = paylink_core::body_snippet(&bytes[..bytes.len().min(RESPONSE_SNIPPET_BYTES)]);
+    if truncated {
+        text.push('…');
+    }
+    (!text.is_empty()).then_some(text)
 }
 
 fn describe(e: &reqwest::Error) -> String {

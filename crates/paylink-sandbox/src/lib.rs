@@ -456,3 +456,8 @@ impl std::fmt::Debug for Sandbox {
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+/// The testing guide's code blocks run as doc tests here, where every crate they use is at hand.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/testing-with-the-fake.md")]
+mod testing_with_the_fake_guide {}

@@ -55,7 +55,13 @@ async fn receiver(answers: Vec<u16>, first_delay: Duration) -> (String, Seen) {
                         .or(answers.last())
                         .copied()
                         .unwrap_or(200);
-                    StatusCode::from_u16(status).expect("a status")
+                    // A long answer on an error, to show it is cut; a short one otherwise.
+                    let body = if status >= 500 {
+                        "x".repeat(2000)
+                    } else {
+                        format!("ok {n}")
+                    };
+                    (StatusCode::from_u16(status).expect("a status"), body)
                 },
             ),
         )
@@ -118,6 +124,13 @@ async fn a_receiver_that_answers_500_twice_then_200_gets_the_callback_three_time
     assert_eq!(attempts, [1, 2, 3]);
     let delivered: Vec<&Value> = log.iter().map(|a| &a["delivered"]).collect();
     assert_eq!(delivered, [false, false, true]);
+    let cut = format!("{}…", "x".repeat(512));
+    let responses: Vec<&Value> = log.iter().map(|a| &a["response"]).collect();
+    assert_eq!(
+        responses,
+        [cut.as_str(), cut.as_str(), "ok 3"],
+        "the receiver's answers, cut at 512 bytes"
+    );
     for attempt in &log {
         assert_eq!(attempt["url"], url.as_str());
         assert_eq!(attempt["delivery_id"], log[0]["delivery_id"]);

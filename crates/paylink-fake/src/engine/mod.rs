@@ -353,7 +353,7 @@ impl FakeGateway {
         self.create_now(request.into_fields(), options)
     }
 
-    fn create_now(
+    pub(crate) fn create_now(
         &self,
         fields: CreateInvoiceFields,
         options: &RequestOptions,
