@@ -30,9 +30,7 @@ pub(crate) async fn pay(
     InvoiceId(id): InvoiceId,
     request: Request,
 ) -> Result<Json<Invoice>, ErrorAnswer> {
-    let body: PayRequest = read_json(&state, request).await?.unwrap_or_default();
-    let engine = state.engine();
-    let with = pay_with(&engine, &id, body)?;
+    let (engine, with) = payment(&state, &id, request).await?;
     engine.pay(&id, with).map(Json).map_err(fake_error)
 }
 
@@ -43,9 +41,7 @@ pub(crate) async fn pay_after_expiry(
     InvoiceId(id): InvoiceId,
     request: Request,
 ) -> Result<Json<Invoice>, ErrorAnswer> {
-    let body: PayRequest = read_json(&state, request).await?.unwrap_or_default();
-    let engine = state.engine();
-    let with = pay_with(&engine, &id, body)?;
+    let (engine, with) = payment(&state, &id, request).await?;
     engine
         .pay_after_expiry(&id, with)
         .map(Json)
@@ -58,15 +54,25 @@ pub(crate) async fn fail(
     InvoiceId(id): InvoiceId,
     request: Request,
 ) -> Result<Json<FailedPayment>, ErrorAnswer> {
-    let body: PayRequest = read_json(&state, request).await?.unwrap_or_default();
-    let engine = state.engine();
-    let with = pay_with(&engine, &id, body)?;
+    let (engine, with) = payment(&state, &id, request).await?;
     let invoice = engine.fail_payment(&id, with).map_err(fake_error)?;
     let failed_attempts = engine.failed_attempts(&id).unwrap_or(0);
     Ok(Json(FailedPayment {
         invoice,
         failed_attempts,
     }))
+}
+
+/// The engine and the payment a pay, fail or late-payment body asks for.
+async fn payment(
+    state: &SandboxState,
+    id: &str,
+    request: Request,
+) -> Result<(paylink_fake::FakeGateway, PayWith), ErrorAnswer> {
+    let body: PayRequest = read_json(state, request).await?.unwrap_or_default();
+    let engine = state.engine();
+    let with = pay_with(&engine, id, body)?;
+    Ok((engine, with))
 }
 
 /// `POST /_sandbox/invoices/{id}/settle`.

@@ -480,20 +480,3 @@ pub(crate) fn invoice_with(
 pub(crate) fn now_stamp() -> String {
     paylink_core::timestamp::format(time::OffsetDateTime::now_utc())
 }
-
-/// The variant's name, for tables of expected variants.
-pub(crate) fn variant(e: &GatewayError) -> &'static str {
-    match e {
-        GatewayError::NotFound(_) => "not_found",
-        GatewayError::Unauthorized(_) => "unauthorized",
-        GatewayError::Forbidden(_) => "forbidden",
-        GatewayError::Validation(_) => "validation",
-        GatewayError::RateLimited { .. } => "rate_limited",
-        GatewayError::Server(_) => "server",
-        GatewayError::Api(_) => "api",
-        GatewayError::Timeout { .. } => "timeout",
-        GatewayError::Transport { .. } => "transport",
-        GatewayError::Decode { .. } => "decode",
-        _ => "other",
-    }
-}
