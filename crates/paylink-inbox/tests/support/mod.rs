@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod orders;
+
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
