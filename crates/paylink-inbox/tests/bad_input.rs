@@ -132,7 +132,7 @@ async fn a_wrong_or_missing_token_is_refused_with_401_and_kept_in_the_rejected_l
 async fn truncated_json_is_refused_with_400_naming_the_path_and_kept_whole() {
     let h = harness().await;
     let text = h.paid_body.to_string();
-    let truncated = text[..text.len() / 2].as_bytes().to_vec();
+    let truncated = text.as_bytes()[..text.len() / 2].to_vec();
     let (status, answer) = h.post(Some(TOKEN), truncated.clone()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(answer["code"], "invalid_body");
