@@ -16,7 +16,7 @@
 //!
 //! Stores: [`MemoryStore`] (unit tests), [`SqliteStore`] (embedded, a file),
 //! [`PostgresStore`] (many instances), all behind [`InboxStore`]. With the `axum` feature,
-//! [`axum`](crate::axum) mounts the webhook endpoint; with `conformance`, the `conformance`
+//! the `axum` module mounts the webhook endpoint; with `conformance`, the `conformance`
 //! module holds the checks every store passes.
 #![warn(missing_docs)]
 
