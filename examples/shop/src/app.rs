@@ -135,12 +135,19 @@ impl Shop {
         inbox: ShopInbox,
     ) -> Shop {
         let orders = Arc::new(InMemoryOrders::new());
-        let service = Arc::new(OrderService::new(gateway, orders.clone(), settings));
+        let service = Arc::new(OrderService::new(
+            Arc::clone(&gateway),
+            orders.clone(),
+            settings,
+        ));
         let router = http::with_fallback(http::router_with_intake(
             Arc::clone(&service),
             inbox.router(),
         ));
-        let tasks = vec![inbox.spawn_worker(Arc::clone(&service))];
+        let tasks = vec![
+            inbox.spawn_worker(Arc::clone(&service)),
+            inbox.spawn_sweeper(gateway, Arc::clone(&orders)),
+        ];
         Shop {
             service,
             orders,
@@ -187,6 +194,7 @@ impl Shop {
             Some(inbox) => vec![
                 inbox.spawn_forwarder(engine.clone(), settings.callback_token.clone()),
                 inbox.spawn_worker(Arc::clone(&service)),
+                inbox.spawn_sweeper(Arc::new(engine.clone()), Arc::clone(&orders)),
             ],
             None => vec![tokio::spawn(forward_callbacks(
                 engine.clone(),

@@ -1,25 +1,35 @@
 //! The durable webhook intake: `paylink-inbox` on SQLite (a local file) or PostgreSQL. The
 //! webhook route stores each callback before answering 200; a worker applies stored events
-//! to the orders through [`OrderService::deliver`], retrying until it succeeds.
+//! to the orders through [`OrderService::deliver`], retrying until it succeeds; a sweeper reads
+//! the links of orders still awaiting payment after their expiry, in case a webhook never came.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::Router;
-use paylink_core::{CallbackToken, InvoiceEvent, CALLBACK_TOKEN_HEADER};
+use paylink_core::{
+    CallbackToken, Gateway, InvoiceEvent, LinkState, RequestOptions, CALLBACK_TOKEN_HEADER,
+};
 use paylink_fake::FakeGateway;
 use paylink_inbox::{
-    HandlerError, Inbox, LocalOrder, OrderHandler, Outcome, PostgresStore, SqliteStore, StoreError,
-    Worker,
+    HandlerError, Inbox, LocalOrder, OrderHandler, Outcome, PendingLink, PendingOrders,
+    PostgresStore, SqliteStore, StoreError, SweepQuery, Sweeper, Worker,
 };
 use tokio::task::JoinHandle;
 
 use crate::config::Storage;
+use crate::repository::InMemoryOrders;
 use crate::service::{OrderService, ShopError};
 
 /// How often an idle worker looks for new events.
 const POLL: Duration = Duration::from_millis(100);
+
+/// How often the sweeper looks for orders whose webhook never came.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// Orders older than this are read from the provider even before their link expires.
+const SWEEP_MAX_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The inbox over the configured database.
 #[derive(Clone, Debug)]
@@ -67,6 +77,27 @@ impl ShopInbox {
             ShopInbox::Postgres(inbox) => {
                 let worker = Worker::new(inbox.clone(), handler);
                 tokio::spawn(async move { worker.run(POLL, std::future::pending()).await })
+            }
+        }
+    }
+
+    /// Starts the sweeper: every minute, orders still awaiting payment past their link's
+    /// expiry (or older than a day) are read from `gateway` and what it shows is stored and
+    /// applied like a webhook.
+    pub fn spawn_sweeper(
+        &self,
+        gateway: Arc<dyn Gateway>,
+        orders: Arc<InMemoryOrders>,
+    ) -> JoinHandle<()> {
+        let pending: Arc<dyn PendingOrders> = Arc::new(PendingShopOrders { orders });
+        match self {
+            ShopInbox::Sqlite(inbox) => {
+                let sweeper = Sweeper::new(inbox.clone(), gateway, pending, SWEEP_MAX_AGE);
+                tokio::spawn(async move { sweeper.run(SWEEP_EVERY, std::future::pending()).await })
+            }
+            ShopInbox::Postgres(inbox) => {
+                let sweeper = Sweeper::new(inbox.clone(), gateway, pending, SWEEP_MAX_AGE);
+                tokio::spawn(async move { sweeper.run(SWEEP_EVERY, std::future::pending()).await })
             }
         }
     }
@@ -139,5 +170,30 @@ impl<Tx: Send> OrderHandler<Tx> for ShopHandler {
             tracing::warn!(order = %c.external_id, outcome = outcome.code(), detail = %outcome.describe(), "webhook not applied");
         }
         Ok(())
+    }
+}
+
+/// The orders whose link the shop still holds as PENDING, for the sweeper.
+struct PendingShopOrders {
+    orders: Arc<InMemoryOrders>,
+}
+
+#[async_trait]
+impl PendingOrders for PendingShopOrders {
+    async fn pending_links(&self, query: &SweepQuery) -> Result<Vec<PendingLink>, HandlerError> {
+        Ok(self
+            .orders
+            .all()
+            .into_iter()
+            .filter(|o| o.link_state == LinkState::Pending)
+            .map(|o| PendingLink {
+                invoice_id: o.invoice_id,
+                created: o.link_created,
+                expiry_date: Some(o.link_expires),
+                options: RequestOptions::default(),
+            })
+            .filter(|l| query.is_due(l))
+            .take(usize::try_from(query.limit).unwrap_or(usize::MAX))
+            .collect())
     }
 }

@@ -193,6 +193,8 @@ impl OrderService {
             link_state: LinkState::Pending,
             deliveries: Vec::new(),
             version: 0,
+            link_created: invoice.created,
+            link_expires: invoice.expiry_date,
         };
         if link_state != LinkState::Pending {
             let _ = order.observe(&invoice.status);
