@@ -18,6 +18,53 @@
 //! [`PostgresStore`] (many instances), all behind [`InboxStore`]. With the `axum` feature,
 //! the `axum` module mounts the webhook endpoint; with `conformance`, the `conformance`
 //! module holds the checks every store passes.
+//!
+//! An application supplies an [`OrderHandler`] over its store's transaction type and runs
+//! workers beside the webhook route:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use paylink_core::{CallbackToken, Currency, InvoiceEvent, LinkState};
+//! use paylink_inbox::{
+//!     HandlerError, Inbox, LocalOrder, MemoryStore, MemoryTx, OrderHandler, Outcome, Worker,
+//! };
+//!
+//! struct Orders;
+//!
+//! #[async_trait::async_trait]
+//! impl OrderHandler<MemoryTx> for Orders {
+//!     async fn load(&self, _tx: &mut MemoryTx, event: &InvoiceEvent)
+//!         -> Result<Option<LocalOrder>, HandlerError> {
+//!         // Read (and lock) the order named by `event.callback.external_id`.
+//!         Ok(Some(LocalOrder {
+//!             invoice_id: event.callback.id.clone(),
+//!             state: LinkState::Pending,
+//!             amount: event.callback.amount,
+//!             currency: Currency::Idr,
+//!         }))
+//!     }
+//!     async fn apply(&self, tx: &mut MemoryTx, _event: &InvoiceEvent, _order: &LocalOrder,
+//!         outcome: &Outcome) -> Result<(), HandlerError> {
+//!         let to = outcome.new_state();
+//!         tx.on_commit(move || println!("order moves to {to:?}"));
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let inbox = Inbox::new(MemoryStore::new(), CallbackToken::new("token"));
+//! let mut headers = http::HeaderMap::new();
+//! headers.insert("x-callback-token", http::HeaderValue::from_static("token"));
+//! let body = br#"{"id":"inv-1","external_id":"order-1","user_id":"u","status":"PAID",
+//!     "merchant_name":"m","amount":50000,"currency":"IDR","payment_method":"EWALLET",
+//!     "created":"2024-11-28T06:40:26.508Z","updated":"2024-11-28T06:45:00.000Z"}"#;
+//! let received = inbox.receive(&headers, body).await.expect("stored before the 200");
+//! assert!(!received.duplicate);
+//! let worker = Worker::new(inbox.clone(), Arc::new(Orders));
+//! let processed = worker.drain().await.expect("processed");
+//! assert_eq!(processed.len(), 1);
+//! # });
+//! ```
 #![warn(missing_docs)]
 
 #[cfg(feature = "axum")]
