@@ -443,3 +443,51 @@ fn log_outcome(event: EventId, invoice: &str, outcome: &Outcome) {
         tracing::info!(event, invoice, outcome = outcome.code(), "inbox processed");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_doubles_from_the_first_wait_up_to_the_cap() {
+        let b = Backoff {
+            first: Duration::from_secs(5),
+            max: Duration::from_secs(60),
+            max_attempts: 10,
+        };
+        let waits: Vec<u64> = (1..=6).map(|n| b.delay(n).as_secs()).collect();
+        assert_eq!(waits, [5, 10, 20, 40, 60, 60]);
+        assert_eq!(b.delay(u32::MAX), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn only_forward_moves_and_harmless_repeats_need_no_person() {
+        use LinkState::*;
+        let quiet = [
+            Reconciled::Advanced {
+                from: Pending,
+                to: Paid,
+            },
+            Reconciled::AlreadyCurrent,
+            Reconciled::Stale {
+                local: Settled,
+                observed: Paid,
+            },
+        ];
+        for r in quiet {
+            assert!(!Outcome::Reconciled(r.clone()).needs_attention(), "{r:?}");
+        }
+        let loud = [
+            Outcome::Reconciled(Reconciled::PaidAfterExpiry { observed: Paid }),
+            Outcome::Reconciled(Reconciled::ExpiredAfterPaid { local: Paid }),
+            Outcome::Reconciled(Reconciled::UnknownStatus("REFUNDED".into())),
+            Outcome::ForeignInvoice {
+                order_invoice_id: "inv-2".into(),
+            },
+        ];
+        for o in loud {
+            assert!(o.needs_attention(), "{o:?}");
+            assert_eq!(o.new_state().is_some(), o.code() == "paid_after_expiry");
+        }
+    }
+}
