@@ -272,7 +272,9 @@ pub struct Counts {
 
 /// An event a worker holds, with the open transaction its processing runs in. Dropping it
 /// without [`InboxStore::complete`] or [`InboxStore::fail`] rolls the transaction back: the
-/// event is pending again and the handler's writes are undone.
+/// event is pending again and the handler's writes are undone. On a database the rollback runs
+/// in the background (sqlx finishes it when the connection goes back to its pool), so other
+/// workers see the event again a moment later.
 #[derive(Debug)]
 pub struct Claim<Tx> {
     /// The event, as stored before this attempt.
