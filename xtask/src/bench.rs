@@ -69,6 +69,24 @@ const ROWS: &[Row] = &[
         reading: Reading::Speed,
     },
     Row {
+        label: "inbox receive (verify, parse, durable insert) on PostgreSQL vs bare INSERT ... ON CONFLICT DO NOTHING of the same bytes, same pool",
+        subject: "inbox_receive_postgres/receive",
+        baseline: "inbox_receive_postgres/bare_insert",
+        reading: Reading::Speed,
+    },
+    Row {
+        label: "inbox receive on SQLite (file, WAL, synchronous=FULL) vs bare SQLite insert of the same bytes, same pool",
+        subject: "inbox_receive_sqlite/receive",
+        baseline: "inbox_receive_sqlite/bare_insert",
+        reading: Reading::Speed,
+    },
+    Row {
+        label: "inbox processing on PostgreSQL, 64 events: two workers vs one",
+        subject: "inbox_process_postgres/two_workers",
+        baseline: "inbox_process_postgres/one_worker",
+        reading: Reading::Speed,
+    },
+    Row {
         label: "HttpGateway::get_invoice vs raw reqwest + serde_json",
         subject: "http_get_invoice/http_gateway",
         baseline: "http_get_invoice/raw_reqwest",

@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::{Backend, ConfigError, ShopConfig, BASE_URL_VAR, SECRET_KEY_VAR};
 use crate::http;
+use crate::inbox::ShopInbox;
 use crate::repository::InMemoryOrders;
 use crate::service::{OrderService, ShopSettings};
 
@@ -27,6 +28,9 @@ pub enum StartError {
     /// The HTTP client for Xendit could not be built.
     #[error("could not set up the Xendit client: {0}")]
     Client(#[source] BuildError),
+    /// The webhook inbox's database could not be opened.
+    #[error("could not open the webhook inbox's database: {0}")]
+    Storage(#[source] paylink_inbox::StoreError),
 }
 
 /// A wired shop: the service over its adapters and the router that serves it. Dropping it
@@ -36,6 +40,7 @@ pub struct Shop {
     orders: Arc<InMemoryOrders>,
     router: Router,
     fake: Option<FakeGateway>,
+    inbox: Option<ShopInbox>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -49,21 +54,33 @@ impl std::fmt::Debug for Shop {
 }
 
 impl Shop {
-    /// The shop the configuration describes, reached by buyers at `public_url`. With the fake
-    /// backend it follows the wall clock, as [`Shop::over_fake`] with [`ClockMode::Wall`].
-    /// Must be called inside a tokio runtime.
+    /// The shop the configuration describes, reached by buyers at `public_url`, with its
+    /// webhooks received by the durable inbox on the configured storage (a SQLite file unless
+    /// `DATABASE_URL` names PostgreSQL). With the fake backend it follows the wall clock, as
+    /// [`Shop::over_fake`] with [`ClockMode::Wall`]. Must be called inside a tokio runtime.
     ///
     /// # Errors
     /// [`StartError`] naming what is wrong.
-    pub fn start(config: &ShopConfig, public_url: &str) -> Result<Shop, StartError> {
+    pub async fn start(config: &ShopConfig, public_url: &str) -> Result<Shop, StartError> {
         let settings = ShopSettings::new(public_url, config.callback_token.clone());
+        let open = || async {
+            ShopInbox::open(&config.storage, config.callback_token.clone())
+                .await
+                .map_err(StartError::Storage)
+        };
         match &config.backend {
             Backend::Fake => {
                 let engine = FakeGateway::builder()
                     .start(OffsetDateTime::now_utc())
                     .invoice_base_url(format!("{}/web/", settings.public_url))
                     .build();
-                Ok(Shop::over_fake(engine, settings, ClockMode::Wall))
+                let inbox = open().await?;
+                Ok(Shop::assemble_fake(
+                    engine,
+                    settings,
+                    ClockMode::Wall,
+                    Some(inbox),
+                ))
             }
             Backend::Xendit {
                 secret_key,
@@ -84,12 +101,18 @@ impl Shop {
                     }),
                     other => StartError::Client(other),
                 })?;
-                Ok(Shop::over_gateway(Arc::new(gateway), settings))
+                let inbox = open().await?;
+                Ok(Shop::over_gateway_with_inbox(
+                    Arc::new(gateway),
+                    settings,
+                    inbox,
+                ))
             }
         }
     }
 
-    /// A shop over any gateway, with the in-memory order store.
+    /// A shop over any gateway, with the in-memory order store, applying each webhook as it
+    /// arrives (the unit tests' wiring).
     pub fn over_gateway(gateway: Arc<dyn Gateway>, settings: ShopSettings) -> Shop {
         let orders = Arc::new(InMemoryOrders::new());
         let service = Arc::new(OrderService::new(gateway, orders.clone(), settings));
@@ -99,7 +122,39 @@ impl Shop {
             orders,
             router,
             fake: None,
+            inbox: None,
             tasks: Vec::new(),
+        }
+    }
+
+    /// A shop over any gateway whose webhooks go through `inbox`: stored before the answer,
+    /// applied by a worker. Must be called inside a tokio runtime.
+    pub fn over_gateway_with_inbox(
+        gateway: Arc<dyn Gateway>,
+        settings: ShopSettings,
+        inbox: ShopInbox,
+    ) -> Shop {
+        let orders = Arc::new(InMemoryOrders::new());
+        let service = Arc::new(OrderService::new(
+            Arc::clone(&gateway),
+            orders.clone(),
+            settings,
+        ));
+        let router = http::with_fallback(http::router_with_intake(
+            Arc::clone(&service),
+            inbox.router(),
+        ));
+        let tasks = vec![
+            inbox.spawn_worker(Arc::clone(&service)),
+            inbox.spawn_sweeper(gateway, Arc::clone(&orders)),
+        ];
+        Shop {
+            service,
+            orders,
+            router,
+            fake: None,
+            inbox: Some(inbox),
+            tasks,
         }
     }
 
@@ -109,6 +164,16 @@ impl Shop {
     /// `engine` with `invoice_base_url("{public_url}/web/")` for links that open this page.
     /// Must be called inside a tokio runtime.
     pub fn over_fake(engine: FakeGateway, settings: ShopSettings, clock: ClockMode) -> Shop {
+        Shop::assemble_fake(engine, settings, clock, None)
+    }
+
+    /// [`Shop::over_fake`], with the webhooks through `inbox` when there is one.
+    fn assemble_fake(
+        engine: FakeGateway,
+        settings: ShopSettings,
+        clock: ClockMode,
+        inbox: Option<ShopInbox>,
+    ) -> Shop {
         let orders = Arc::new(InMemoryOrders::new());
         let service = Arc::new(OrderService::new(
             Arc::new(engine.clone()),
@@ -125,10 +190,17 @@ impl Shop {
             settings.public_url.clone(),
             engine.clone(),
         );
-        let mut tasks = vec![tokio::spawn(forward_callbacks(
-            engine.clone(),
-            Arc::clone(&service),
-        ))];
+        let mut tasks = match &inbox {
+            Some(inbox) => vec![
+                inbox.spawn_forwarder(engine.clone(), settings.callback_token.clone()),
+                inbox.spawn_worker(Arc::clone(&service)),
+                inbox.spawn_sweeper(Arc::new(engine.clone()), Arc::clone(&orders)),
+            ],
+            None => vec![tokio::spawn(forward_callbacks(
+                engine.clone(),
+                Arc::clone(&service),
+            ))],
+        };
         if clock == ClockMode::Wall {
             let weak = Arc::downgrade(&state);
             tasks.push(tokio::spawn(async move {
@@ -140,12 +212,17 @@ impl Shop {
                 }
             }));
         }
-        let router = http::router(Arc::clone(&service)).merge(sandbox::router(state));
+        let shop_routes = match &inbox {
+            Some(inbox) => http::router_with_intake(Arc::clone(&service), inbox.router()),
+            None => http::router(Arc::clone(&service)),
+        };
+        let router = shop_routes.merge(sandbox::router(state));
         Shop {
             service,
             orders,
             router,
             fake: Some(engine),
+            inbox,
             tasks,
         }
     }
@@ -163,6 +240,11 @@ impl Shop {
     /// The order store.
     pub fn orders(&self) -> &Arc<InMemoryOrders> {
         &self.orders
+    }
+
+    /// The durable webhook inbox, when the shop was started with one.
+    pub fn inbox(&self) -> Option<&ShopInbox> {
+        self.inbox.as_ref()
     }
 
     /// The fake behind the shop, with the fake backend.

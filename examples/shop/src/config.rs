@@ -20,19 +20,57 @@ pub const ADDR_VAR: &str = "SHOP_ADDR";
 /// Where buyers reach the shop; `http://{bound address}` when unset.
 pub const PUBLIC_URL_VAR: &str = "SHOP_PUBLIC_URL";
 
+/// PostgreSQL for the webhook inbox (`postgres://user:password@host/db`); SQLite when unset.
+pub const DATABASE_URL_VAR: &str = "DATABASE_URL";
+/// The SQLite file of the webhook inbox when [`DATABASE_URL_VAR`] is unset; `shop.sqlite`
+/// when this is unset too.
+pub const SQLITE_PATH_VAR: &str = "SHOP_SQLITE_PATH";
+
+/// The SQLite file used when neither [`DATABASE_URL_VAR`] nor [`SQLITE_PATH_VAR`] is set.
+pub const DEFAULT_SQLITE_PATH: &str = "shop.sqlite";
+
 /// The callback token of the fake backend when [`CALLBACK_TOKEN_VAR`] is unset.
 pub const DEMO_CALLBACK_TOKEN: &str = "shop-demo-callback-token";
 /// Where the shop listens when [`ADDR_VAR`] is unset.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 
-const VARS: [&str; 6] = [
+const VARS: [&str; 8] = [
     BACKEND_VAR,
     SECRET_KEY_VAR,
     BASE_URL_VAR,
     CALLBACK_TOKEN_VAR,
     ADDR_VAR,
     PUBLIC_URL_VAR,
+    DATABASE_URL_VAR,
+    SQLITE_PATH_VAR,
 ];
+
+/// Where the webhook inbox keeps received events.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Storage {
+    /// A SQLite file, created if missing: no set-up.
+    Sqlite {
+        /// The file.
+        path: String,
+    },
+    /// PostgreSQL, for several shop instances on one database.
+    Postgres {
+        /// The connection URL; never shown.
+        url: String,
+    },
+}
+
+impl fmt::Debug for Storage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Storage::Sqlite { path } => f.debug_struct("Sqlite").field("path", path).finish(),
+            Storage::Postgres { .. } => f
+                .debug_struct("Postgres")
+                .field("url", &"<redacted>")
+                .finish(),
+        }
+    }
+}
 
 /// The payment backend behind the `Gateway` port.
 #[derive(Clone)]
@@ -73,6 +111,8 @@ pub struct ShopConfig {
     pub addr: SocketAddr,
     /// Where buyers reach the shop, if not at the bound address.
     pub public_url: Option<String>,
+    /// Where the webhook inbox keeps received events.
+    pub storage: Storage,
 }
 
 /// A setting that is missing or cannot be read. Never shows a secret's value.
@@ -169,11 +209,27 @@ impl ShopConfig {
                 });
             }
         }
+        let storage = match get(DATABASE_URL_VAR) {
+            Some(url) => {
+                let url = url.trim().to_owned();
+                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                    return Err(ConfigError::Invalid {
+                        var: DATABASE_URL_VAR,
+                        reason: "expected a postgres:// URL".into(),
+                    });
+                }
+                Storage::Postgres { url }
+            }
+            None => Storage::Sqlite {
+                path: get(SQLITE_PATH_VAR).unwrap_or_else(|| DEFAULT_SQLITE_PATH.to_owned()),
+            },
+        };
         Ok(ShopConfig {
             backend,
             callback_token,
             addr,
             public_url,
+            storage,
         })
     }
 }
@@ -197,6 +253,32 @@ mod tests {
         assert_eq!(c.addr.to_string(), DEFAULT_ADDR);
         assert_eq!(c.callback_token.expose(), DEMO_CALLBACK_TOKEN);
         assert_eq!(c.public_url, None);
+        assert_eq!(
+            c.storage,
+            Storage::Sqlite {
+                path: DEFAULT_SQLITE_PATH.into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_database_url_selects_postgres_and_its_password_never_shows() {
+        let c = config(&[(DATABASE_URL_VAR, "postgres://shop:pa55word@db/shop")]).expect("ok");
+        assert!(matches!(c.storage, Storage::Postgres { .. }));
+        let debug = format!("{c:?}");
+        assert!(!debug.contains("pa55word"), "{debug}");
+        let e = config(&[(DATABASE_URL_VAR, "mysql://shop:pa55word@db/shop")]).expect_err("bad");
+        assert!(!e.to_string().contains("pa55word"), "{e}");
+        assert!(
+            matches!(
+                e,
+                ConfigError::Invalid {
+                    var: DATABASE_URL_VAR,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 
     #[test]

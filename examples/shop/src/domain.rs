@@ -6,6 +6,7 @@ use paylink_core::{
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
+use time::OffsetDateTime;
 
 /// One line of a cart, as the buyer's client sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -185,6 +186,12 @@ pub struct Order {
     pub deliveries: Vec<Delivery>,
     /// Incremented by every stored change; the repository's compare-and-set checks it.
     pub version: u64,
+    /// When the link was created (the sweeper's age rule).
+    #[serde(skip)]
+    pub link_created: OffsetDateTime,
+    /// When the link expires (the sweeper reads links still pending after it).
+    #[serde(skip)]
+    pub link_expires: OffsetDateTime,
 }
 
 impl Order {
@@ -279,6 +286,8 @@ mod tests {
             link_state: LinkState::Pending,
             deliveries: vec![],
             version: 0,
+            link_created: OffsetDateTime::UNIX_EPOCH,
+            link_expires: OffsetDateTime::UNIX_EPOCH,
         }
     }
 

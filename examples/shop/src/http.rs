@@ -28,13 +28,24 @@ use crate::service::{OrderService, ShopError};
 /// Errors are `{"error": "..."}` with the status that fits. There is no fallback route, so
 /// the router can be merged with another that has one; see [`with_fallback`].
 pub fn router(service: Arc<OrderService>) -> Router {
+    routes()
+        .route("/webhooks/xendit", post(webhook))
+        .with_state(service)
+}
+
+/// The same routes, with `intake` (the durable inbox's router) serving `/webhooks/xendit`
+/// instead of the direct handler: callbacks are stored before the answer and applied by a
+/// worker, and the answer is `{"event_id", "duplicate"}`.
+pub fn router_with_intake(service: Arc<OrderService>, intake: Router) -> Router {
+    routes().with_state(service).merge(intake)
+}
+
+fn routes() -> Router<Arc<OrderService>> {
     Router::new()
         .route("/checkout", post(checkout))
         .route("/orders/{id}", get(order))
         .route("/orders/{id}/refresh", post(refresh))
         .route("/orders/{id}/cancel", post(cancel))
-        .route("/webhooks/xendit", post(webhook))
-        .with_state(service)
 }
 
 /// Adds JSON answers for unknown routes (404) and wrong methods (405).

@@ -7,6 +7,7 @@
 //! - [`service`]: the [`OrderService`], which depends only on the ports: the payment
 //!   `Arc<dyn Gateway>` and the order repository;
 //! - [`http`]: the axum adapter (checkout, orders, the Xendit webhook);
+//! - [`inbox`]: the durable webhook intake (`paylink-inbox` on a SQLite file or PostgreSQL);
 //! - [`config`] and [`app`]: the environment picks the backend ([`paylink_http::HttpGateway`]
 //!   or [`paylink_fake::FakeGateway`]) and [`Shop`] wires it all.
 #![warn(missing_docs)]
@@ -15,13 +16,15 @@ pub mod app;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod inbox;
 pub mod repository;
 pub mod service;
 
 pub use app::{forward_callbacks, Shop, StartError};
-pub use config::{Backend, ConfigError, ShopConfig};
+pub use config::{Backend, ConfigError, ShopConfig, Storage};
 pub use domain::{
     CancelReason, Cart, CartItem, Delivery, Order, OrderStatus, Outcome, Receipt, ReviewReason,
 };
+pub use inbox::ShopInbox;
 pub use repository::{InMemoryOrders, OrderRepository, RepositoryError};
 pub use service::{Checkout, OrderService, ShopError, ShopSettings, WebhookReceipt};

@@ -30,7 +30,8 @@ async fn run() -> Result<(), Box<dyn Error>> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let shop = Shop::start(&config, &public_url)?;
+    let shop = Shop::start(&config, &public_url).await?;
+    tracing::info!(storage = ?config.storage, "webhooks are stored in the inbox before they are answered");
     match &config.backend {
         Backend::Fake => tracing::info!(
             %public_url,

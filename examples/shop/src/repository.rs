@@ -142,6 +142,8 @@ mod tests {
             link_state: LinkState::Pending,
             deliveries: vec![],
             version: 0,
+            link_created: time::OffsetDateTime::UNIX_EPOCH,
+            link_expires: time::OffsetDateTime::UNIX_EPOCH,
         }
     }
 

@@ -193,6 +193,8 @@ impl OrderService {
             link_state: LinkState::Pending,
             deliveries: Vec::new(),
             version: 0,
+            link_created: invoice.created,
+            link_expires: invoice.expiry_date,
         };
         if link_state != LinkState::Pending {
             let _ = order.observe(&invoice.status);
@@ -232,18 +234,41 @@ impl OrderService {
         let event = verify_and_parse(&self.settings.callback_token, token, body)
             .map_err(ShopError::Webhook)?;
         let callback = &event.callback;
+        self.deliver(
+            &callback.external_id,
+            &callback.id,
+            &callback.status,
+            "webhook",
+        )
+        .await
+    }
+
+    /// Applies one delivery of `status` for the link `invoice_id` to the order
+    /// `external_id` (once per invoice id and status; repeats are counted). The webhook route
+    /// calls it directly, the inbox's worker after storing the callback.
+    ///
+    /// # Errors
+    /// [`ShopError::OrderNotFound`]; [`ShopError::ForeignInvoice`] when the link is not the
+    /// order's; [`ShopError::Repository`], [`ShopError::Busy`]. The order is unchanged.
+    pub async fn deliver(
+        &self,
+        external_id: &str,
+        invoice_id: &str,
+        status: &InvoiceStatus,
+        source: &'static str,
+    ) -> Result<WebhookReceipt, ShopError> {
         let (order, receipt) = self
-            .update(&callback.external_id, |order| {
-                if order.invoice_id != callback.id {
+            .update(external_id, |order| {
+                if order.invoice_id != invoice_id {
                     return Err(ShopError::ForeignInvoice {
                         order_id: order.id.clone(),
-                        invoice_id: callback.id.clone(),
+                        invoice_id: invoice_id.to_owned(),
                     });
                 }
-                Ok(order.receive(&callback.id, &callback.status))
+                Ok(order.receive(invoice_id, status))
             })
             .await?;
-        log_outcome(&order, &callback.status, receipt.outcome, "webhook");
+        log_outcome(&order, status, receipt.outcome, source);
         Ok(WebhookReceipt { order, receipt })
     }
 

@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use paylink_core::CallbackToken;
-use paylink_example_shop::config::{BACKEND_VAR, BASE_URL_VAR, CALLBACK_TOKEN_VAR, SECRET_KEY_VAR};
+use paylink_example_shop::config::{
+    BACKEND_VAR, BASE_URL_VAR, CALLBACK_TOKEN_VAR, SECRET_KEY_VAR, SQLITE_PATH_VAR,
+};
 use paylink_example_shop::{ConfigError, Shop, ShopConfig, ShopSettings, StartError};
 use paylink_fake::FakeGateway;
 use paylink_sandbox::{ClockMode, Sandbox, SandboxClient, SandboxConfig, DEFAULT_SECRET_KEY};
@@ -55,12 +57,17 @@ fn checkout(http: &reqwest::Client, base: &str) -> reqwest::RequestBuilder {
 }
 
 /// The configuration of the Xendit backend with every variable set.
-fn xendit_config(secret_key: &str, base_url: &str) -> Result<ShopConfig, ConfigError> {
+fn xendit_config(
+    secret_key: &str,
+    base_url: &str,
+    sqlite: &std::path::Path,
+) -> Result<ShopConfig, ConfigError> {
     ShopConfig::from_lookup(|var| match var {
         BACKEND_VAR => Some("xendit".into()),
         SECRET_KEY_VAR => Some(secret_key.into()),
         BASE_URL_VAR => Some(base_url.into()),
         CALLBACK_TOKEN_VAR => Some(TOKEN.into()),
+        SQLITE_PATH_VAR => Some(sqlite.display().to_string()),
         _ => None,
     })
 }
@@ -160,8 +167,15 @@ async fn the_xendit_backend_takes_a_payment_over_http_with_webhooks() {
     )
     .await
     .expect("sandbox");
-    let config = xendit_config(DEFAULT_SECRET_KEY, sandbox.url()).expect("complete configuration");
-    let shop = Shop::start(&config, &public).expect("starts");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let config = xendit_config(
+        DEFAULT_SECRET_KEY,
+        sandbox.url(),
+        &dir.path().join("shop.sqlite"),
+    )
+    .expect("complete configuration");
+    let shop = Shop::start(&config, &public).await.expect("starts");
+    assert!(shop.inbox().is_some());
     assert!(shop.fake().is_none());
     let base = serve(shop_listener, &shop).await;
     let http = client();
@@ -184,8 +198,16 @@ async fn the_xendit_backend_takes_a_payment_over_http_with_webhooks() {
 
 #[tokio::test]
 async fn a_bad_xendit_base_url_is_refused_naming_the_variable() {
-    let config = xendit_config("xnd_development_key", "ftp://api.example").expect("read");
-    let err = Shop::start(&config, "http://127.0.0.1:3000").expect_err("refused");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let config = xendit_config(
+        "xnd_development_key",
+        "ftp://api.example",
+        &dir.path().join("shop.sqlite"),
+    )
+    .expect("read");
+    let err = Shop::start(&config, "http://127.0.0.1:3000")
+        .await
+        .expect_err("refused");
     assert!(
         matches!(
             err,

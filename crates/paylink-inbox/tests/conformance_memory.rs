@@ -1,0 +1,5 @@
+//! The store conformance suite against the in-memory store.
+
+mod support;
+
+paylink_inbox::store_conformance_tests!(support::MemoryFixture::default());
