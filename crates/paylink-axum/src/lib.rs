@@ -57,3 +57,16 @@ pub mod testing;
 
 pub use extract::{CallbackVerifier, XenditCallback, DEFAULT_BODY_LIMIT};
 pub use rejection::CallbackRejection;
+
+/// The guides' code blocks are compiled and run as doc tests here, so the guides stay true.
+/// They show this crate beside the fake and the HTTP gateway, which are dev-dependencies of
+/// this crate only.
+#[cfg(doctest)]
+mod guides {
+    #[doc = include_str!("../../../docs/getting-started.md")]
+    mod getting_started {}
+    #[doc = include_str!("../../../docs/testing-with-the-fake.md")]
+    mod testing_with_the_fake {}
+    #[doc = include_str!("../../../docs/going-live.md")]
+    mod going_live {}
+}

@@ -14,12 +14,3 @@ pub use engine::{
     CallbackEvent, FakeConfig, FakeError, FakeGateway, FakeGatewayBuilder, PayWith,
     DEFAULT_INVOICE_BASE_URL, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, RETAIL_OUTLET_MAX_IDR,
 };
-
-/// The guides' code blocks are compiled and run as doc tests, so the guides stay true.
-#[cfg(doctest)]
-mod guides {
-    #[doc = include_str!("../../../docs/getting-started.md")]
-    mod getting_started {}
-    #[doc = include_str!("../../../docs/testing-with-the-fake.md")]
-    mod testing_with_the_fake {}
-}
