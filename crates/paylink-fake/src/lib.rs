@@ -16,10 +16,3 @@ pub use engine::{
     CallbackEvent, FakeConfig, FakeError, FakeGateway, FakeGatewayBuilder, PayWith,
     DEFAULT_INVOICE_BASE_URL, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, RETAIL_OUTLET_MAX_IDR,
 };
-
-/// The guides' code blocks are compiled and run as doc tests, so the guides stay true.
-#[cfg(doctest)]
-mod guides {
-    #[doc = include_str!("../../../docs/getting-started.md")]
-    mod getting_started {}
-}

@@ -144,3 +144,35 @@ async fn an_expired_link_sends_no_payment_fields() {
     }
     check("expired", &callbacks[0], InvoiceStatus::Expired);
 }
+
+#[tokio::test]
+async fn a_callback_becomes_the_request_xendit_would_send() {
+    let event = paid_callback("DANA").await;
+    let token = paylink_core::CallbackToken::from_static("s3cr3t-token");
+    let request = event
+        .to_request("/webhooks/xendit", &token)
+        .expect("a path and a printable token make a request");
+    assert_eq!(request.method(), "POST");
+    assert_eq!(request.uri(), "/webhooks/xendit");
+    assert_eq!(request.headers()["content-type"], "application/json");
+    assert_eq!(request.headers()["x-callback-token"], "s3cr3t-token");
+    assert_eq!(request.body().as_str(), &*event.body);
+
+    let full = event
+        .to_request("http://127.0.0.1:3000/webhooks/xendit", &token)
+        .expect("a full URL, for an HTTP client");
+    assert_eq!(full.uri().host(), Some("127.0.0.1"));
+}
+
+#[tokio::test]
+async fn a_token_that_cannot_be_a_header_is_an_error_that_does_not_show_it() {
+    let event = paid_callback("DANA").await;
+    let token = paylink_core::CallbackToken::new("s3cr3t\ntoken").expect("not blank");
+    let err = event
+        .to_request("/webhooks/xendit", &token)
+        .expect_err("a newline cannot be sent in a header");
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("s3cr3t"), "{shown}");
+    let fine = paylink_core::CallbackToken::from_static("t");
+    assert!(event.to_request("not a uri", &fine).is_err());
+}

@@ -40,8 +40,3 @@ pub use builder::{
 };
 pub use gateway::{HttpGateway, RetryObserver, FOR_USER_ID};
 pub use key::{KeyMode, SecretKey};
-
-/// The going-live guide's code blocks are compiled as doc tests, so the guide stays true.
-#[cfg(doctest)]
-#[doc = include_str!("../../../docs/going-live.md")]
-mod going_live_guide {}

@@ -4,13 +4,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::Router;
-use paylink_core::{Gateway, CALLBACK_TOKEN_HEADER};
+use paylink_core::Gateway;
 use paylink_fake::FakeGateway;
 use paylink_http::{BuildError, HttpGateway};
 use paylink_sandbox::{self as sandbox, ClockMode, SandboxConfig, SandboxState};
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
+use tower::ServiceExt;
 
 use crate::config::{Backend, ConfigError, ShopConfig, BASE_URL_VAR, SECRET_KEY_VAR};
 use crate::http;
@@ -160,7 +162,7 @@ impl Shop {
 
     /// A shop over the fake that works offline: the router also serves the fake's checkout
     /// page (`/web/{id}`), its API and its `/_sandbox` controls, and every callback the fake
-    /// emits is delivered to the shop's own webhook handler in-process, with the token. Build
+    /// emits is delivered to the shop's own webhook route in-process, with the token. Build
     /// `engine` with `invoice_base_url("{public_url}/web/")` for links that open this page.
     /// Must be called inside a tokio runtime.
     pub fn over_fake(engine: FakeGateway, settings: ShopSettings, clock: ClockMode) -> Shop {
@@ -261,22 +263,36 @@ impl Drop for Shop {
     }
 }
 
-/// Delivers every callback `engine` emits from now on to the service's webhook handler, as
-/// Xendit would POST it (same body, the configured token). Runs until the engine is gone.
+/// Delivers every callback `engine` emits from now on to the service's webhook route, in
+/// process, as Xendit would POST it (same body, the configured token): through the same
+/// extractor and handler as a callback from the network. Runs until the engine is gone.
 pub async fn forward_callbacks(engine: FakeGateway, service: Arc<OrderService>) {
     let mut rx = engine.subscribe();
     // Holding the engine would keep the channel open forever.
     drop(engine);
     let token = service.settings().callback_token.clone();
+    let router = http::router(service);
     while let Some(event) = rx.recv().await {
-        if let Err(e) = service
-            .handle_webhook(Some(token.expose().as_bytes()), event.body.as_bytes())
-            .await
-        {
+        let request = match event.to_request(http::WEBHOOK_PATH, &token) {
+            Ok(request) => request.map(Body::from),
+            Err(e) => {
+                tracing::warn!(error = %e, invoice = %event.invoice_id, "in-process webhook not sent");
+                continue;
+            }
+        };
+        let response = match router.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        let status = response.status();
+        if !status.is_success() {
+            let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+                .await
+                .unwrap_or_default();
             tracing::warn!(
-                error = %e,
+                %status,
+                answer = %String::from_utf8_lossy(&body),
                 invoice = %event.invoice_id,
-                header = CALLBACK_TOKEN_HEADER,
                 "in-process webhook refused"
             );
         }

@@ -3,18 +3,41 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRef, Path, State};
 use axum::http::header::{ACCEPT, LOCATION};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use paylink_core::{GatewayError, WebhookError, CALLBACK_TOKEN_HEADER};
+use paylink_axum::{CallbackRejection, CallbackVerifier, XenditCallback};
+use paylink_core::GatewayError;
 use serde_json::{json, Value};
 
 use crate::domain::Cart;
 use crate::repository::RepositoryError;
 use crate::service::{OrderService, ShopError};
+
+/// Where Xendit POSTs invoice callbacks.
+pub const WEBHOOK_PATH: &str = "/webhooks/xendit";
+
+/// What the handlers share: the service, and the verifier the webhook extractor takes.
+#[derive(Clone)]
+struct AppState {
+    service: Arc<OrderService>,
+    webhooks: CallbackVerifier,
+}
+
+impl FromRef<AppState> for Arc<OrderService> {
+    fn from_ref(state: &AppState) -> Self {
+        Arc::clone(&state.service)
+    }
+}
+
+impl FromRef<AppState> for CallbackVerifier {
+    fn from_ref(state: &AppState) -> Self {
+        state.webhooks.clone()
+    }
+}
 
 /// The shop's routes:
 ///
@@ -23,24 +46,32 @@ use crate::service::{OrderService, ShopError};
 /// - `GET /orders/{id}`: the order;
 /// - `POST /orders/{id}/refresh`: reads the link from the provider and updates the order;
 /// - `POST /orders/{id}/cancel`: expires the link of an order awaiting payment;
-/// - `POST /webhooks/xendit`: Xendit's invoice callback, with `x-callback-token`.
+/// - `POST /webhooks/xendit`: Xendit's invoice callback, with `x-callback-token`, taken by
+///   [`XenditCallback`] (token checked against the settings' callback token, body limited and
+///   parsed).
 ///
-/// Errors are `{"error": "..."}` with the status that fits. There is no fallback route, so
-/// the router can be merged with another that has one; see [`with_fallback`].
+/// Errors are `{"error": "..."}` with the status that fits, but for the callbacks the extractor
+/// refuses, which are `{"error_code": "...", "message": "..."}` ([`CallbackRejection`]). There is
+/// no fallback route, so the router can be merged with another that has one; see
+/// [`with_fallback`].
 pub fn router(service: Arc<OrderService>) -> Router {
+    let webhooks = CallbackVerifier::new(service.settings().callback_token.clone());
     routes()
-        .route("/webhooks/xendit", post(webhook))
-        .with_state(service)
+        .route(WEBHOOK_PATH, post(webhook))
+        .with_state(AppState { service, webhooks })
 }
 
 /// The same routes, with `intake` (the durable inbox's router) serving `/webhooks/xendit`
 /// instead of the direct handler: callbacks are stored before the answer and applied by a
 /// worker, and the answer is `{"event_id", "duplicate"}`.
 pub fn router_with_intake(service: Arc<OrderService>, intake: Router) -> Router {
-    routes().with_state(service).merge(intake)
+    let webhooks = CallbackVerifier::new(service.settings().callback_token.clone());
+    routes()
+        .with_state(AppState { service, webhooks })
+        .merge(intake)
 }
 
-fn routes() -> Router<Arc<OrderService>> {
+fn routes() -> Router<AppState> {
     Router::new()
         .route("/checkout", post(checkout))
         .route("/orders/{id}", get(order))
@@ -98,11 +129,16 @@ async fn cancel(State(service): State<Arc<OrderService>>, Path(id): Path<String>
 
 async fn webhook(
     State(service): State<Arc<OrderService>>,
-    headers: HeaderMap,
-    body: Bytes,
+    callback: Result<XenditCallback, CallbackRejection>,
 ) -> Response {
-    let token = headers.get(CALLBACK_TOKEN_HEADER).map(|v| v.as_bytes());
-    match service.handle_webhook(token, &body).await {
+    let event = match callback {
+        Ok(XenditCallback(event)) => event,
+        Err(refused) => {
+            tracing::warn!(error = %refused, "webhook refused");
+            return refused.into_response();
+        }
+    };
+    match service.handle_webhook(&event).await {
         Ok(done) => Json(json!({
             "order_id": done.order.id,
             "outcome": done.receipt.outcome,
@@ -129,10 +165,6 @@ fn wants_json(headers: &HeaderMap) -> bool {
 pub fn status_of(e: &ShopError) -> StatusCode {
     match e {
         ShopError::InvalidCart(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        ShopError::Webhook(WebhookError::MissingToken | WebhookError::TokenMismatch) => {
-            StatusCode::UNAUTHORIZED
-        }
-        ShopError::Webhook(_) => StatusCode::BAD_REQUEST,
         ShopError::OrderNotFound { .. } => StatusCode::NOT_FOUND,
         ShopError::ForeignInvoice { .. } | ShopError::NotCancellable { .. } => StatusCode::CONFLICT,
         ShopError::Gateway(e) => match **e {

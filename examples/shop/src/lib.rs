@@ -6,7 +6,8 @@
 //!   in-memory adapter;
 //! - [`service`]: the [`OrderService`], which depends only on the ports: the payment
 //!   `Arc<dyn Gateway>` and the order repository;
-//! - [`http`]: the axum adapter (checkout, orders, the Xendit webhook);
+//! - [`http`]: the axum adapter (checkout, orders, the Xendit webhook through
+//!   [`paylink_axum::XenditCallback`]);
 //! - [`inbox`]: the durable webhook intake (`paylink-inbox` on a SQLite file or PostgreSQL);
 //! - [`config`] and [`app`]: the environment picks the backend ([`paylink_http::HttpGateway`]
 //!   or [`paylink_fake::FakeGateway`]) and [`Shop`] wires it all.

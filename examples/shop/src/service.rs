@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use paylink_core::{
-    verify_and_parse, CallbackToken, CreateInvoiceRequest, Gateway, GatewayError, InvoiceStatus,
-    LinkState, RequestOptions, ValidationErrors, WebhookError,
+    CallbackToken, CreateInvoiceRequest, Gateway, GatewayError, InvoiceEvent, InvoiceStatus,
+    LinkState, RequestOptions, ValidationErrors,
 };
 
 use crate::domain::{Cart, Order, OrderStatus, Outcome, Receipt};
@@ -21,7 +21,7 @@ pub struct ShopSettings {
     /// Where buyers reach the shop (`http://127.0.0.1:3000`): the links' redirect URLs
     /// point under it.
     pub public_url: String,
-    /// The account's webhook verification token.
+    /// The account's webhook verification token, checked by the webhook route.
     pub callback_token: CallbackToken,
     /// Seconds from checkout until the link expires.
     pub invoice_duration: u32,
@@ -48,9 +48,6 @@ pub enum ShopError {
     /// The cart breaks a rule (each violation names its field).
     #[error("{0}")]
     InvalidCart(ValidationErrors),
-    /// A webhook was refused: missing or wrong token, or a body that is not a callback.
-    #[error("{0}")]
-    Webhook(WebhookError),
     /// No order has this id (or `external_id`).
     #[error("no order `{id}`")]
     OrderNotFound {
@@ -218,21 +215,14 @@ impl OrderService {
             .ok_or_else(|| ShopError::OrderNotFound { id: id.to_owned() })
     }
 
-    /// Handles one webhook: verifies the token, parses the body, finds the order by the
-    /// callback's `external_id`, and applies the reported status (once per invoice id and
-    /// status; repeats are counted and acknowledged).
+    /// Handles one webhook whose token was verified and body parsed (by the HTTP adapter's
+    /// extractor): finds the order by the callback's `external_id` and applies the reported
+    /// status (once per invoice id and status; repeats are counted and acknowledged).
     ///
     /// # Errors
-    /// [`ShopError::Webhook`] for a missing or wrong token or a bad body;
     /// [`ShopError::OrderNotFound`]; [`ShopError::ForeignInvoice`] when the callback is about
     /// another link; [`ShopError::Repository`], [`ShopError::Busy`]. The order is unchanged.
-    pub async fn handle_webhook(
-        &self,
-        token: Option<&[u8]>,
-        body: &[u8],
-    ) -> Result<WebhookReceipt, ShopError> {
-        let event = verify_and_parse(&self.settings.callback_token, token, body)
-            .map_err(ShopError::Webhook)?;
+    pub async fn handle_webhook(&self, event: &InvoiceEvent) -> Result<WebhookReceipt, ShopError> {
         let callback = &event.callback;
         self.deliver(
             &callback.external_id,

@@ -1,5 +1,5 @@
-//! The whole flow against the fake through the shop's router: checkout, payment, expiry,
-//! refused webhooks, refresh and cancel, with snapshots of the answers.
+//! The whole flow against the fake through the shop's router: checkout, payment, expiry, a
+//! payment after expiry, refused webhooks, refresh and cancel, with snapshots of the answers.
 
 mod common;
 
@@ -9,9 +9,11 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{cart, pretty, Harness, TOKEN};
 use paylink_core::{
-    ApiError, CreateInvoiceRequest, Currency, Gateway, GatewayError, Operation, RequestOptions,
+    ApiError, CallbackToken, CreateInvoiceRequest, Currency, Gateway, GatewayError, InvoiceStatus,
+    LinkState, Operation, RequestOptions, CALLBACK_TOKEN_HEADER,
 };
-use paylink_example_shop::OrderStatus;
+use paylink_example_shop::http::WEBHOOK_PATH;
+use paylink_example_shop::{OrderStatus, Outcome, ReviewReason};
 use paylink_fake::{CallbackEvent, PayWith};
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -108,20 +110,89 @@ async fn an_expired_link_cancels_the_order() {
 }
 
 #[tokio::test]
+async fn a_payment_after_the_link_expired_puts_the_cancelled_order_up_for_review() {
+    let mut h = Harness::new();
+    let order = h.checkout().await;
+    let invoice_id = order["invoice_id"].as_str().expect("id").to_owned();
+
+    // The link expires unpaid: the EXPIRED callback cancels the order.
+    let expired = h.fake.advance(Duration::from_secs(3600));
+    assert_eq!(expired.len(), 1);
+    let expiry = h.released().remove(0);
+    assert_eq!(expiry.status, InvoiceStatus::Expired);
+    let cancelled = h.deliver(&expiry).await;
+    assert_eq!(cancelled.status, StatusCode::OK);
+    assert_eq!(
+        cancelled.json["status"],
+        json!({"state": "cancelled", "reason": "link_expired"})
+    );
+
+    // Then a bank transfer completes anyway, and Xendit reports it PAID.
+    h.fake
+        .pay_after_expiry(&invoice_id, PayWith::channel("BNI"))
+        .expect("an expired link can take a late payment");
+    let late = h.released();
+    assert_eq!(late.len(), 1);
+    assert_eq!(late[0].status, InvoiceStatus::Paid);
+    let receipt = h.deliver(&late[0]).await;
+    assert_eq!(receipt.status, StatusCode::OK, "{}", receipt.json);
+    assert_eq!(
+        receipt.json,
+        json!({
+            "order_id": "order-1",
+            "outcome": "paid_after_expiry",
+            "duplicate": false,
+            "status": {"state": "needs_review", "reason": "paid_after_expiry"},
+        })
+    );
+
+    // The money is on record, for a person to fulfil or refund.
+    let stored = h.order("order-1").await;
+    assert_eq!(
+        stored.status,
+        OrderStatus::NeedsReview {
+            reason: ReviewReason::PaidAfterExpiry
+        }
+    );
+    assert!(stored.status.money_received());
+    assert_eq!(stored.link_state, LinkState::Paid);
+    let late_delivery = stored.deliveries.last().expect("recorded");
+    assert_eq!(
+        (&late_delivery.status, late_delivery.outcome),
+        (&InvoiceStatus::Paid, Outcome::PaidAfterExpiry)
+    );
+
+    // Neither a repeat of the callback nor a refresh (the link itself still reads EXPIRED)
+    // takes the review away.
+    let again = h.deliver(&late[0]).await;
+    assert_eq!(again.json["duplicate"], json!(true));
+    let refreshed = h.post("/orders/order-1/refresh").await;
+    assert_eq!(refreshed.status, StatusCode::OK);
+    assert_eq!(
+        refreshed.json["status"],
+        json!({"state": "needs_review", "reason": "paid_after_expiry"})
+    );
+}
+
+#[tokio::test]
 async fn a_webhook_with_a_wrong_or_missing_token_is_refused_and_changes_nothing() {
     let mut h = Harness::new();
     pay_new_order(&h, "DANA").await;
     let event = h.released().remove(0);
     let before = h.order("order-1").await;
 
-    let wrong = h.webhook(Some("not-the-token"), &event.body).await;
+    let wrong = h.deliver_body("not-the-token", &event.body).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     insta::assert_snapshot!("wrong_token", pretty(&wrong.json));
-    let missing = h.webhook(None, &event.body).await;
+    let mut request = event
+        .to_request(WEBHOOK_PATH, &CallbackToken::from_static(TOKEN))
+        .expect("a request");
+    request.headers_mut().remove(CALLBACK_TOKEN_HEADER);
+    let missing = h.deliver_request(request).await;
     assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         missing.json,
-        json!({"error": "missing x-callback-token header"})
+        json!({"error_code": "INVALID_CALLBACK_TOKEN", "message": "missing x-callback-token header"})
     );
     assert_eq!(h.order("order-1").await, before);
 
@@ -139,14 +210,15 @@ async fn a_webhook_with_a_bad_body_is_refused_with_the_reason_and_changes_nothin
 
     let mut body = event.json().expect("json");
     body["amount"] = json!("a lot");
-    let bad = h.webhook(Some(TOKEN), &body.to_string()).await;
+    let bad = h.deliver_body(TOKEN, &body.to_string()).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     insta::assert_snapshot!("bad_body", pretty(&bad.json));
 
-    let not_json = h.webhook(Some(TOKEN), "{\"id\":").await;
+    let not_json = h.deliver_body(TOKEN, "{\"id\":").await;
     assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
+    assert_eq!(not_json.json["path"], json!("$.id"));
     assert!(
-        not_json.json["error"]
+        not_json.json["message"]
             .as_str()
             .is_some_and(|e| e.starts_with("invalid callback body at $")),
         "{}",

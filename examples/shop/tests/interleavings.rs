@@ -11,7 +11,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use axum::http::StatusCode;
 use common::{cart, Harness, TOKEN};
+use paylink_axum::testing;
 use paylink_core::{ApiError, CallbackToken, GatewayError, InvoiceStatus, LinkState, Operation};
+use paylink_example_shop::http::WEBHOOK_PATH;
 use paylink_example_shop::{
     InMemoryOrders, Order, OrderRepository, OrderService, OrderStatus, RepositoryError,
     ShopSettings,
@@ -342,22 +344,22 @@ async fn concurrent_deliveries_of_one_order_lose_no_update() {
     fake.duplicate_next_callbacks(1);
     fake.pay(&checkout.order.invoice_id, PayWith::channel("DANA"))
         .expect("pay");
-    let mut bodies: Vec<String> = fake
-        .callbacks()
-        .iter()
-        .map(|e| e.body.to_string())
-        .collect();
-    bodies.extend(bodies.clone());
-    assert_eq!(bodies.len(), 4);
+    let mut events = fake.callbacks();
+    events.extend(events.clone());
+    assert_eq!(events.len(), 4);
 
+    // Each delivery goes through the shop's router, as from the network.
+    let router = paylink_example_shop::http::router(Arc::clone(&service));
+    let token = CallbackToken::from_static(TOKEN);
     let mut tasks = Vec::new();
-    for body in bodies {
-        let service = Arc::clone(&service);
+    for event in events {
+        let request = event.to_request(WEBHOOK_PATH, &token).expect("a request");
+        let router = router.clone();
         tasks.push(tokio::spawn(async move {
-            service
-                .handle_webhook(Some(TOKEN.as_bytes()), body.as_bytes())
-                .await
-                .map(|r| r.receipt.duplicate)
+            let (status, body) = testing::send(&router, request).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let answer: serde_json::Value = serde_json::from_str(&body).expect("a JSON answer");
+            answer["duplicate"] == serde_json::Value::Bool(true)
         }));
     }
     let refresh = {
@@ -367,7 +369,7 @@ async fn concurrent_deliveries_of_one_order_lose_no_update() {
     };
     let mut firsts = 0;
     for task in tasks {
-        if !task.await.expect("joined").expect("accepted") {
+        if !task.await.expect("joined and accepted") {
             firsts += 1;
         }
     }

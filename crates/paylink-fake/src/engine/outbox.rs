@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use paylink_core::InvoiceStatus;
+use paylink_core::{CallbackToken, InvoiceStatus, CALLBACK_TOKEN_HEADER};
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
@@ -32,6 +32,25 @@ impl CallbackEvent {
     /// Never in practice: the fake writes the body with serde_json.
     pub fn json(&self) -> Result<serde_json::Value, serde_json::Error> {
         serde_json::from_str(&self.body)
+    }
+
+    /// The request Xendit would send for this callback: `POST url` with
+    /// `content-type: application/json`, the token in `x-callback-token` and the body byte for
+    /// byte. `url` is a path (`/webhooks/xendit`) for an in-process service such as an axum
+    /// `Router` (`tower::ServiceExt::oneshot`), or a full URL for an HTTP client.
+    ///
+    /// # Errors
+    /// [`http::Error`] when `url` is not a valid URI or the token cannot be an HTTP header value
+    /// (it holds a control character). The error never shows the token.
+    pub fn to_request(
+        &self,
+        url: &str,
+        token: &CallbackToken,
+    ) -> Result<http::Request<String>, http::Error> {
+        http::Request::post(url)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(CALLBACK_TOKEN_HEADER, token.expose())
+            .body(self.body.to_string())
     }
 }
 

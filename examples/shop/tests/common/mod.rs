@@ -7,7 +7,9 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
-use paylink_core::{CallbackToken, CALLBACK_TOKEN_HEADER};
+use paylink_axum::testing;
+use paylink_core::CallbackToken;
+use paylink_example_shop::http::WEBHOOK_PATH;
 use paylink_example_shop::{Order, Shop, ShopSettings};
 use paylink_fake::{CallbackEvent, FakeGateway};
 use serde_json::{json, Value};
@@ -30,6 +32,19 @@ pub(crate) struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub json: Value,
+}
+
+/// The answer to a webhook delivery: status and the body as JSON.
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub json: Value,
+}
+
+impl Reply {
+    fn from((status, body): (StatusCode, String)) -> Self {
+        let json = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
+        Reply { status, json }
+    }
 }
 
 impl Harness {
@@ -103,20 +118,24 @@ impl Harness {
         answer.json["order"].clone()
     }
 
-    /// POSTs a webhook body with a token header (none when `token` is `None`).
-    pub(crate) async fn webhook(&self, token: Option<&str>, body: &str) -> Answer {
-        let mut request =
-            Request::post("/webhooks/xendit").header("content-type", "application/json");
-        if let Some(token) = token {
-            request = request.header(CALLBACK_TOKEN_HEADER, token);
-        }
-        self.send(request.body(Body::from(body.to_owned())).expect("request"))
-            .await
+    /// Delivers a callback the fake emitted to the shop's webhook route, as Xendit would send
+    /// it, with the right token.
+    pub(crate) async fn deliver(&self, event: &CallbackEvent) -> Reply {
+        let request = event
+            .to_request(WEBHOOK_PATH, &CallbackToken::from_static(TOKEN))
+            .expect("a path and a printable token make a request");
+        self.deliver_request(request).await
     }
 
-    /// Delivers a callback the fake emitted, with the right token.
-    pub(crate) async fn deliver(&self, event: &CallbackEvent) -> Answer {
-        self.webhook(Some(TOKEN), &event.body).await
+    /// Delivers a webhook request (one a test has altered) to the shop's router.
+    pub(crate) async fn deliver_request(&self, request: Request<String>) -> Reply {
+        Reply::from(testing::send(&self.router, request).await)
+    }
+
+    /// POSTs a webhook body to the shop's webhook route with `token` in `x-callback-token`.
+    pub(crate) async fn deliver_body(&self, token: &str, body: &str) -> Reply {
+        let token = CallbackToken::new(token).expect("a test token is not blank");
+        Reply::from(testing::deliver(&self.router, WEBHOOK_PATH, body, &token).await)
     }
 
     /// Every callback released since the last call.
