@@ -40,6 +40,16 @@ pub use builder::{
 pub use gateway::{HttpGateway, FOR_USER_ID};
 pub use key::{KeyMode, SecretKey};
 
+/// How [`HttpGateway`] reads an answer, exposed for the fuzz targets in `fuzz/` (feature
+/// `fuzzing`, off by default): [`decode`](fuzzing::decode) turns a status and a body into a
+/// value or a [`GatewayError`](paylink_core::GatewayError), and the header readers turn
+/// `Retry-After`, `Rate-Limit-Reset` and `Date` into waits and times. These are the functions
+/// the gateway itself calls; no behaviour depends on the feature.
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing {
+    pub use crate::wire::{decode, parse_http_date, parse_retry_after, parse_seconds, server_wait};
+}
+
 /// The going-live guide's code blocks are compiled as doc tests, so the guide stays true.
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/going-live.md")]
