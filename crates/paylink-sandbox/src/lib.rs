@@ -28,10 +28,12 @@ use tokio::task::JoinHandle;
 
 use paylink_fake::{FakeGateway, FakeGatewayBuilder};
 
+pub use api::parse_create_body;
 pub use client::{
     AdvanceRequest, Advanced, ClockReading, ControlError, FailedPayment, FaultsApplied,
     FaultsRequest, PayRequest, ResetDone, SandboxClient, DEFAULT_CONTROL_TIMEOUT,
 };
+pub use control::read_control_body;
 use delivery::{Deliverer, DeliveryTarget};
 use error::ErrorAnswer;
 
