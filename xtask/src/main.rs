@@ -1,19 +1,23 @@
-//! `cargo xtask <task>`: project automation in plain Rust (CI checks, benchmark table).
+//! `cargo xtask <task>`: project automation in plain Rust (CI checks, fuzzing, benchmark table).
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod bench;
+mod fuzz;
 
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  ci [--no-e2e]   fmt check, clippy -D warnings, every test, the quickstart, docs with
-                  warnings denied, then the end-to-end tests (official Node SDK and headless Chromium)
+  ci [--no-e2e]   fmt check, clippy -D warnings (also of fuzz/), every test, a short run of
+                  every fuzz target, the quickstart, docs with warnings denied, then the end-to-end tests (official Node SDK and headless Chromium)
   e2e             only the end-to-end tests (needs node, npm and /usr/bin/chromium)
   bench           run the criterion benches and print one table of ratios
-                  (also written to docs/benchmarks.md)";
+                  (also written to docs/benchmarks.md)
+  fuzz [--target T] [--seconds N] [--jobs J]
+                  build the libFuzzer targets in fuzz/ (stable toolchain) and run each
+                  (or T) for N seconds (default 60), one at a time; see docs/fuzzing.md";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -21,6 +25,7 @@ fn main() -> ExitCode {
         Some("ci") => ci(!args.iter().any(|a| a == "--no-e2e")),
         Some("e2e") => e2e(),
         Some("bench") => bench::run(&root()),
+        Some("fuzz") => fuzz::run(&root(), &args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -67,6 +72,10 @@ fn ci(with_e2e: bool) -> Result<(), String> {
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--", "--check"]);
     run("cargo fmt --check", fmt)?;
+    let mut fmt = cargo();
+    fmt.current_dir(root().join("fuzz"))
+        .args(["fmt", "--", "--check"]);
+    run("cargo fmt --check (fuzz/)", fmt)?;
 
     let mut clippy = cargo();
     clippy.args([
@@ -79,12 +88,27 @@ fn ci(with_e2e: bool) -> Result<(), String> {
         "warnings",
     ]);
     run("cargo clippy -D warnings", clippy)?;
+    // The fuzz targets are a workspace of their own (fuzz/), linted as strictly.
+    let mut clippy = cargo();
+    clippy.current_dir(root().join("fuzz")).args([
+        "clippy",
+        "--locked",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    run("cargo clippy -D warnings (fuzz/)", clippy)?;
 
     let mut test = cargo();
     // CI=true makes insta fail on a missing or changed snapshot instead of writing one.
     test.args(["test", "--workspace", "--all-features"])
         .env("CI", "true");
     run("cargo test", test)?;
+
+    // Every parser that reads outside input: replay each fuzz target's corpus, then fuzz it for
+    // a few seconds (docs/fuzzing.md).
+    fuzz::smoke(&root())?;
 
     // The README's first command must keep working.
     let mut quickstart = cargo();
