@@ -47,14 +47,16 @@ const RUSTFLAGS: &[&str] = &[
 struct Options {
     targets: Vec<String>,
     seconds: u64,
+    runs: Option<u64>,
     jobs: String,
 }
 
-/// `cargo xtask fuzz [--target T] [--seconds N] [--jobs J]`.
+/// `cargo xtask fuzz [--target T] [--seconds N] [--runs R] [--jobs J]`.
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let mut options = Options {
         targets: TARGETS.iter().map(|t| (*t).to_owned()).collect(),
         seconds: 60,
+        runs: None,
         jobs: "2".to_owned(),
     };
     let mut args = args.iter();
@@ -80,6 +82,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
                     .parse()
                     .map_err(|e| format!("--seconds: {e}"))?;
             }
+            "--runs" => {
+                let runs = value("--runs")?
+                    .parse()
+                    .map_err(|e| format!("--runs: {e}"))?;
+                options.runs = Some(runs);
+            }
             "--jobs" | "-j" => options.jobs = value("--jobs")?,
             other => return Err(format!("cargo xtask fuzz: unknown argument `{other}`")),
         }
@@ -93,6 +101,7 @@ pub fn smoke(root: &Path) -> Result<(), String> {
     let options = Options {
         targets: TARGETS.iter().map(|t| (*t).to_owned()).collect(),
         seconds: SMOKE_SECONDS,
+        runs: None,
         jobs: "2".to_owned(),
     };
     fuzz(root, &options)
@@ -109,14 +118,11 @@ fn fuzz(root: &Path, options: &Options) -> Result<(), String> {
     for target in &options.targets {
         let corpus = dir.join("corpus").join(target);
         lay_seeds(root, target, &corpus)?;
-        results.push(run_target(
-            &dir,
-            &bin_dir,
-            target,
-            &corpus,
-            &dict,
-            options.seconds,
-        )?);
+        let limits = Limits {
+            seconds: options.seconds,
+            runs: options.runs,
+        };
+        results.push(run_target(&dir, &bin_dir, target, &corpus, &dict, limits)?);
     }
     println!(
         "\nfuzz: built in {:.0?}, ran in {:.0?}",
@@ -166,6 +172,13 @@ fn build(dir: &Path, targets: &[String], jobs: &str) -> Result<PathBuf, String> 
     Ok(dir.join("target").join(triple).join("release"))
 }
 
+/// When a run stops: after `seconds`, or after `runs` executions if that comes first.
+#[derive(Clone, Copy)]
+struct Limits {
+    seconds: u64,
+    runs: Option<u64>,
+}
+
 /// What one run printed.
 struct Outcome {
     target: String,
@@ -182,8 +195,9 @@ fn run_target(
     target: &str,
     corpus: &Path,
     dict: &Path,
-    seconds: u64,
+    limits: Limits,
 ) -> Result<Outcome, String> {
+    let seconds = limits.seconds;
     let artifacts = dir.join("artifacts").join(target);
     fs::create_dir_all(&artifacts).map_err(|e| format!("{}: {e}", artifacts.display()))?;
     let log_path = artifacts.join("last-run.log");
@@ -200,6 +214,7 @@ fn run_target(
         .arg(format!("-max_total_time={seconds}"))
         .arg(format!("-artifact_prefix={}/", artifacts.display()))
         .args(["-timeout=10", "-rss_limit_mb=2048", "-print_final_stats=1"])
+        .args(limits.runs.map(|r| format!("-runs={r}")))
         .stdout(Stdio::null())
         .stderr(log);
     let status = command

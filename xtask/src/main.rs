@@ -15,9 +15,10 @@ tasks:
   e2e             only the end-to-end tests (needs node, npm and /usr/bin/chromium)
   bench           run the criterion benches and print one table of ratios
                   (also written to docs/benchmarks.md)
-  fuzz [--target T] [--seconds N] [--jobs J]
+  fuzz [--target T] [--seconds N] [--runs R] [--jobs J]
                   build the libFuzzer targets in fuzz/ (stable toolchain) and run each
-                  (or T) for N seconds (default 60), one at a time; see docs/fuzzing.md";
+                  (or T) for N seconds (default 60) or R executions, whichever ends first,
+                  one at a time; see docs/fuzzing.md";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
