@@ -59,9 +59,11 @@ fn cargo() -> Command {
 /// Runs a command, failing with its description when it does not succeed.
 fn run(what: &str, mut command: Command) -> Result<(), String> {
     println!("\n==> {what}");
+    let started = std::time::Instant::now();
     let status = command
         .status()
         .map_err(|e| format!("{what}: could not start: {e}"))?;
+    println!("<== {what}: {:.0?}", started.elapsed());
     if status.success() {
         Ok(())
     } else {
@@ -70,6 +72,7 @@ fn run(what: &str, mut command: Command) -> Result<(), String> {
 }
 
 fn ci(with_e2e: bool) -> Result<(), String> {
+    let started = std::time::Instant::now();
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--", "--check"]);
     run("cargo fmt --check", fmt)?;
@@ -124,7 +127,7 @@ fn ci(with_e2e: bool) -> Result<(), String> {
     if with_e2e {
         e2e()?;
     }
-    println!("\nxtask ci: all checks passed");
+    println!("\nxtask ci: all checks passed in {:.0?}", started.elapsed());
     Ok(())
 }
 
