@@ -1,4 +1,4 @@
-//! `cargo xtask <task>`: project automation in plain Rust (CI checks, benchmark table).
+//! `cargo xtask <task>`: project automation in plain Rust (CI checks, fuzzing, benchmark table).
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -6,18 +6,23 @@ use std::process::{Command, ExitCode};
 
 mod bench;
 mod build_time;
+mod fuzz;
 
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  ci [--no-e2e]   fmt check, clippy -D warnings, every test, the quickstart, docs with
-                  warnings denied, then the end-to-end tests (official Node SDK and headless Chromium)
+  ci [--no-e2e]   fmt check, clippy -D warnings (also of fuzz/), every test, a short run of
+                  every fuzz target, the quickstart, docs with warnings denied, then the end-to-end tests (official Node SDK and headless Chromium)
   e2e             only the end-to-end tests (needs node, npm and /usr/bin/chromium)
   bench           run the criterion benches and print one table of ratios
                   (also written to docs/benchmarks.md)
   build-time [--runs N]
                   cold debug build time and peak memory of paylink vs async-stripe
-                  (median of N interleaved runs; also written to docs/benchmarks.md)";
+                  (median of N interleaved runs; also written to docs/benchmarks.md)
+  fuzz [--target T] [--seconds N] [--runs R] [--jobs J]
+                  build the libFuzzer targets in fuzz/ (stable toolchain) and run each
+                  (or T) for N seconds (default 60) or R executions, whichever ends first,
+                  one at a time; see docs/fuzzing.md";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -26,6 +31,7 @@ fn main() -> ExitCode {
         Some("e2e") => e2e(),
         Some("bench") => bench::run(&root()),
         Some("build-time") => build_time::run(&root()),
+        Some("fuzz") => fuzz::run(&root(), &args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -58,9 +64,11 @@ fn cargo() -> Command {
 /// Runs a command, failing with its description when it does not succeed.
 fn run(what: &str, mut command: Command) -> Result<(), String> {
     println!("\n==> {what}");
+    let started = std::time::Instant::now();
     let status = command
         .status()
         .map_err(|e| format!("{what}: could not start: {e}"))?;
+    println!("<== {what}: {:.0?}", started.elapsed());
     if status.success() {
         Ok(())
     } else {
@@ -69,9 +77,14 @@ fn run(what: &str, mut command: Command) -> Result<(), String> {
 }
 
 fn ci(with_e2e: bool) -> Result<(), String> {
+    let started = std::time::Instant::now();
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--", "--check"]);
     run("cargo fmt --check", fmt)?;
+    let mut fmt = cargo();
+    fmt.current_dir(root().join("fuzz"))
+        .args(["fmt", "--", "--check"]);
+    run("cargo fmt --check (fuzz/)", fmt)?;
 
     let mut clippy = cargo();
     clippy.args([
@@ -84,6 +97,17 @@ fn ci(with_e2e: bool) -> Result<(), String> {
         "warnings",
     ]);
     run("cargo clippy -D warnings", clippy)?;
+    // The fuzz targets are a workspace of their own (fuzz/), linted as strictly.
+    let mut clippy = cargo();
+    clippy.current_dir(root().join("fuzz")).args([
+        "clippy",
+        "--locked",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    run("cargo clippy -D warnings (fuzz/)", clippy)?;
 
     let mut test = cargo();
     // CI=true makes insta fail on a missing or changed snapshot instead of writing one.
@@ -107,6 +131,9 @@ fn ci(with_e2e: bool) -> Result<(), String> {
         "host-app probe (paylink's features leave serde, serde_json and rust_decimal as they are)",
         probe,
     )?;
+    // Every parser that reads outside input: replay each fuzz target's corpus, then fuzz it for
+    // a few seconds (docs/fuzzing.md).
+    fuzz::smoke(&root())?;
 
     // The README's first command must keep working.
     let mut quickstart = cargo();
@@ -121,7 +148,7 @@ fn ci(with_e2e: bool) -> Result<(), String> {
     if with_e2e {
         e2e()?;
     }
-    println!("\nxtask ci: all checks passed");
+    println!("\nxtask ci: all checks passed in {:.0?}", started.elapsed());
     Ok(())
 }
 

@@ -23,13 +23,29 @@ pub mod timestamp {
     use time::format_description::well_known::Rfc3339;
     use time::{OffsetDateTime, UtcOffset};
 
-    /// Formats a timestamp the way Xendit does.
+    /// Why a timestamp was refused.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+    #[non_exhaustive]
+    pub enum TimestampError {
+        /// The text is not an RFC 3339 timestamp.
+        #[error("{0}")]
+        Syntax(time::error::Parse),
+        /// The time falls outside the years 0000 to 9999 once moved to UTC
+        /// (`9999-12-31T23:59:59-01:00`), so it could not be written back the way Xendit
+        /// writes times.
+        #[error("the time is outside the years 0000 to 9999 in UTC")]
+        OutOfRange,
+    }
+
+    /// Formats a timestamp the way Xendit does. A time outside the years 0000 to 9999 in UTC,
+    /// which RFC 3339 cannot write and [`parse`] never returns, is written as its Unix time.
     pub fn format(t: OffsetDateTime) -> String {
-        let t = t.to_offset(UtcOffset::UTC);
-        if !(0..=9999).contains(&t.year()) {
-            // RFC 3339 has four-digit years only.
+        let Some(t) = t
+            .checked_to_offset(UtcOffset::UTC)
+            .filter(|t| (0..=9999).contains(&t.year()))
+        else {
             return t.unix_timestamp().to_string();
-        }
+        };
         format!(
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
             t.year(),
@@ -42,12 +58,18 @@ pub mod timestamp {
         )
     }
 
-    /// Parses an RFC 3339 timestamp (`Z` or an offset, any precision).
+    /// Parses an RFC 3339 timestamp (`Z` or an offset, any precision) whose time in UTC falls
+    /// in the years 0000 to 9999, so [`format`] writes it back.
     ///
     /// # Errors
-    /// The parser's message when `s` is not RFC 3339.
-    pub fn parse(s: &str) -> Result<OffsetDateTime, time::error::Parse> {
-        OffsetDateTime::parse(s, &Rfc3339)
+    /// [`TimestampError::Syntax`] with the parser's message when `s` is not RFC 3339;
+    /// [`TimestampError::OutOfRange`] for a time outside those years in UTC.
+    pub fn parse(s: &str) -> Result<OffsetDateTime, TimestampError> {
+        let t = OffsetDateTime::parse(s, &Rfc3339).map_err(TimestampError::Syntax)?;
+        match t.checked_to_offset(UtcOffset::UTC) {
+            Some(utc) if (0..=9999).contains(&utc.year()) => Ok(t),
+            _ => Err(TimestampError::OutOfRange),
+        }
     }
 
     /// Serde `serialize_with` for a timestamp.

@@ -30,6 +30,8 @@ mod gateway;
 mod jitter;
 mod key;
 mod trace;
+// The answer readers are public to the `fuzzing` module only.
+#[cfg_attr(not(feature = "fuzzing"), allow(unreachable_pub))]
 mod wire;
 #[cfg(test)]
 mod wire_props;
@@ -40,3 +42,13 @@ pub use builder::{
 };
 pub use gateway::{HttpGateway, RetryObserver, FOR_USER_ID};
 pub use key::{KeyMode, SecretKey};
+
+/// How [`HttpGateway`] reads an answer, exposed for the fuzz targets in `fuzz/` (feature
+/// `fuzzing`, off by default): [`decode`](fuzzing::decode) turns a status and a body into a
+/// value or a [`GatewayError`](paylink_core::GatewayError), and the header readers turn
+/// `Retry-After`, `Rate-Limit-Reset` and `Date` into waits and times. These are the functions
+/// the gateway itself calls; no behaviour depends on the feature.
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing {
+    pub use crate::wire::{decode, parse_http_date, parse_retry_after, parse_seconds, server_wait};
+}

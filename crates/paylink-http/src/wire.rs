@@ -71,7 +71,7 @@ pub(crate) fn check_id(id: &str) -> Result<(), GatewayError> {
 
 /// The wait a response asks for: `Retry-After` (seconds or an HTTP-date), else
 /// `Rate-Limit-Reset` (seconds, possibly fractional). `now` is only used for HTTP-dates.
-pub(crate) fn server_wait(
+pub fn server_wait(
     retry_after: Option<&str>,
     rate_limit_reset: Option<&str>,
     now: OffsetDateTime,
@@ -83,7 +83,7 @@ pub(crate) fn server_wait(
 
 /// `Retry-After`: a whole number of seconds or an IMF-fixdate (`Wed, 21 Oct 2015 07:28:00
 /// GMT`). A date in the past means no wait.
-pub(crate) fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
+pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         return value.parse::<u64>().ok().map(Duration::from_secs);
@@ -94,7 +94,7 @@ pub(crate) fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Dura
 
 /// An HTTP-date (`Wed, 21 Oct 2015 07:28:00 GMT`, or the obsolete RFC 850 and asctime forms a
 /// recipient must also accept), as `Date` and `Retry-After` carry it.
-pub(crate) fn parse_http_date(value: &str) -> Option<OffsetDateTime> {
+pub fn parse_http_date(value: &str) -> Option<OffsetDateTime> {
     httpdate::parse_http_date(value.trim())
         .ok()
         .map(OffsetDateTime::from)
@@ -102,7 +102,7 @@ pub(crate) fn parse_http_date(value: &str) -> Option<OffsetDateTime> {
 
 /// A non-negative decimal number of seconds (`2`, `1.5`, `0.250`), read exactly without
 /// floating point; digits past nanoseconds are dropped.
-pub(crate) fn parse_seconds(value: &str) -> Option<Duration> {
+pub fn parse_seconds(value: &str) -> Option<Duration> {
     let value = value.trim();
     let (whole, frac) = match value.split_once('.') {
         Some((w, f)) => (w, f),
@@ -161,7 +161,7 @@ fn chain(e: &(dyn StdError + 'static)) -> String {
 /// # Errors
 /// [`GatewayError::from_response`] for a non-2xx status; [`GatewayError::Decode`] with the
 /// JSON path of the problem and the start of the body when a 2xx body is not a `T`.
-pub(crate) fn decode<T: DeserializeOwned>(
+pub fn decode<T: DeserializeOwned>(
     status: u16,
     body: &[u8],
     retry_after: Option<Duration>,

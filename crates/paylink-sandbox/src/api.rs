@@ -96,20 +96,27 @@ pub(crate) async fn create(
     Ok(Json(invoice))
 }
 
-/// Reads a create body: not JSON is `INVALID_JSON_FORMAT`; JSON of the wrong shape is
-/// `API_VALIDATION_ERROR` naming the field.
+/// Reads a create body as the sandbox does: not JSON is `INVALID_JSON_FORMAT`; JSON of the
+/// wrong shape (a repeated field included) is `API_VALIDATION_ERROR` naming the field.
+/// Amounts are read from the body's text, exactly as `paylink_core` reads them.
 ///
 /// # Errors
 /// The answer to send.
-pub(crate) fn parse_create_body(body: &[u8]) -> Result<CreateInvoiceFields, ErrorAnswer> {
+pub fn parse_create_body(body: &[u8]) -> Result<CreateInvoiceFields, ErrorAnswer> {
+    // The whole body must be JSON, which only a full parse checks: serde_json reading a typed
+    // value does not check the bytes of a string it skips (an unknown field's).
     let value: Value =
         serde_json::from_slice(body).map_err(|e| ErrorAnswer::invalid_json(&e.to_string()))?;
     if !value.is_object() {
         return Err(ErrorAnswer::invalid_field("body", "must be a JSON object"));
     }
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    // The fields are read from the text, not from that `Value`: a `Value` holds a number as an
+    // `f64`, which would round an amount (`100.0000000000000001` PHP read as `100`), and keeps
+    // only the last of a repeated key.
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let parent = e.path().to_string();
-        let message = e.inner().to_string();
+        let message = without_position(e.inner());
         let violation = match message
             .strip_prefix("missing field `")
             .and_then(|rest| rest.strip_suffix('`'))
@@ -129,6 +136,17 @@ pub(crate) fn parse_create_body(body: &[u8]) -> Result<CreateInvoiceFields, Erro
         };
         ErrorAnswer::validation(&[violation])
     })
+}
+
+/// serde_json's message without the ` at line L column C` that a read from text adds (the
+/// field path says where).
+pub(crate) fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&position) {
+        Some(message) => message.to_owned(),
+        None => text,
+    }
 }
 
 fn join_path(parent: &str, field: &str) -> String {

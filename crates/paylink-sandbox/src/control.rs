@@ -13,7 +13,7 @@ use paylink_core::{
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::api::InvoiceId;
+use super::api::{without_position, InvoiceId};
 use super::client::{
     AdvanceRequest, Advanced, ClockReading, FailedPayment, FaultsApplied, FaultsRequest,
     PayRequest, ResetDone,
@@ -265,16 +265,29 @@ async fn read_json<T: DeserializeOwned>(
     request: Request,
 ) -> Result<Option<T>, ErrorAnswer> {
     let body = state.read_body(request.into_body()).await?;
+    read_control_body(&body)
+}
+
+/// Reads the body of a control endpoint as the server does: an empty or blank body (or
+/// `null`) is `None`; text that is not JSON is `INVALID_JSON_FORMAT`; JSON of the wrong shape
+/// (a repeated field included) is `API_VALIDATION_ERROR` naming the field. Of any JSON text it
+/// reads exactly what `serde_json::from_slice` reads, so `SandboxClient` and the server agree.
+///
+/// # Errors
+/// The answer the server sends.
+pub fn read_control_body<T: DeserializeOwned>(body: &[u8]) -> Result<Option<T>, ErrorAnswer> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    let value: Value =
-        serde_json::from_slice(&body).map_err(|e| ErrorAnswer::invalid_json(&e.to_string()))?;
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    // A full parse checks the whole body is JSON; the value is then read from the text itself,
+    // as the create body is (see `parse_create_body`).
+    serde_json::from_slice::<Value>(body).map_err(|e| ErrorAnswer::invalid_json(&e.to_string()))?;
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         ErrorAnswer::invalid_field(
             if path == "." { "body" } else { &path },
-            e.inner().to_string(),
+            without_position(e.inner()),
         )
     })
 }

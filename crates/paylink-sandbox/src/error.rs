@@ -12,7 +12,7 @@ pub(crate) const REQUEST_ENTITY_TOO_LARGE: &str = "REQUEST_ENTITY_TOO_LARGE";
 
 /// An error answer: an HTTP status and Xendit's JSON error body.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ErrorAnswer(Box<ApiError>);
+pub struct ErrorAnswer(Box<ApiError>);
 
 impl ErrorAnswer {
     /// An answer with a status, a code and a message.
@@ -82,7 +82,7 @@ impl ErrorAnswer {
     }
 
     /// The error: status, code, message.
-    pub(crate) fn api_error(&self) -> &ApiError {
+    pub fn api_error(&self) -> &ApiError {
         &self.0
     }
 

@@ -28,13 +28,14 @@ use tokio::task::JoinHandle;
 
 use paylink_fake::{FakeGateway, FakeGatewayBuilder};
 
+pub use api::parse_create_body;
 pub use client::{
     AdvanceRequest, Advanced, ClockReading, ControlError, FailedPayment, FaultsApplied,
     FaultsRequest, PayRequest, ResetDone, SandboxClient, DEFAULT_CONTROL_TIMEOUT,
 };
+pub use control::read_control_body;
 pub use delivery::{Deliverer, DeliveryAttempt, DeliveryTarget, SCHEDULE};
-
-use error::ErrorAnswer;
+pub use error::ErrorAnswer;
 
 /// The secret key the sandbox accepts unless told otherwise.
 pub const DEFAULT_SECRET_KEY: &str = "xnd_development_sandbox";
