@@ -59,7 +59,7 @@ pub mod timestamp {
     }
 
     /// Parses an RFC 3339 timestamp (`Z` or an offset, any precision) whose time in UTC falls
-    /// in the years 0000 to 9999, so [`format`] writes it back.
+    /// in the years 0000 to 9999, so [`format()`] writes it back.
     ///
     /// # Errors
     /// [`TimestampError::Syntax`] with the parser's message when `s` is not RFC 3339;
