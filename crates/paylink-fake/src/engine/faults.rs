@@ -19,18 +19,22 @@ impl FakeGateway {
     /// Releases each of the next `n` callbacks twice, as Xendit's at-least-once delivery may.
     pub fn duplicate_next_callbacks(&self, n: usize) {
         self.state().outbox.duplicate_next(n);
+        self.changed();
     }
 
     /// Swaps each of the next `pairs` pairs of callbacks: the first of a pair is held until the
     /// second is released, then released after it.
     pub fn reorder_next_callbacks(&self, pairs: usize) {
         self.state().outbox.reorder_next(pairs);
+        self.changed();
     }
 
     /// Releases a callback held for reordering whose partner never came. Returns whether one
     /// was held.
     pub fn release_held_callback(&self) -> bool {
-        self.state().outbox.flush_held()
+        let released = self.state().outbox.flush_held();
+        self.changed();
+        released
     }
 
     // ----- faults -----
@@ -44,6 +48,7 @@ impl FakeGateway {
                 .entry(operation)
                 .or_default()
                 .push_back((n, error));
+            self.changed();
         }
     }
 
@@ -56,6 +61,8 @@ impl FakeGateway {
         } else {
             f.latency.insert(operation, latency);
         }
+        drop(f);
+        self.changed();
     }
 
     /// Removes every injected failure, latency and callback fault (a held callback stays
@@ -63,6 +70,7 @@ impl FakeGateway {
     pub fn clear_faults(&self) {
         *self.faults() = Faults::default();
         self.state().outbox.clear_faults();
+        self.changed();
     }
 
     pub(super) async fn before(&self, operation: Operation) -> Result<(), GatewayError> {
@@ -82,6 +90,8 @@ impl FakeGateway {
         if *left == 0 {
             queue.pop_front();
         }
+        drop(f);
+        self.changed();
         Err(error)
     }
 }

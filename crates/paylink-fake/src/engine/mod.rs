@@ -30,6 +30,7 @@ mod outbox;
 mod payload;
 mod payments;
 mod rng;
+mod snapshot;
 mod store;
 mod trace;
 
@@ -51,6 +52,9 @@ use tokio::sync::mpsc;
 
 pub use channels::RETAIL_OUTLET_MAX_IDR;
 pub use outbox::CallbackEvent;
+pub use snapshot::{
+    Changes, EngineSnapshot, FailureSnapshot, InvoiceSnapshot, PaymentSnapshot, RestoreError,
+};
 
 use store::{Paid, Record, State, StoredRequest};
 use trace::traced;
@@ -97,6 +101,7 @@ struct Shared {
     config: FakeConfig,
     state: Mutex<State>,
     faults: Mutex<Faults>,
+    changes: std::sync::atomic::AtomicU64,
 }
 
 /// An in-process Xendit: a [`Gateway`] plus the controls of a test. Cheap to clone (clones
@@ -180,6 +185,7 @@ impl FakeGateway {
                 config,
                 state: Mutex::new(state),
                 faults: Mutex::new(Faults::default()),
+                changes: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
@@ -194,7 +200,11 @@ impl FakeGateway {
             let mut fresh = State::new(self.shared.config.seed, self.shared.config.start);
             std::mem::swap(&mut state.outbox, &mut fresh.outbox);
             fresh.outbox.reset();
+            fresh.outbox.take_tracked();
+            fresh.tracker.on = state.tracker.on;
+            fresh.tracker.reset = state.tracker.on;
             *state = fresh;
+            self.changed();
         }
         *self.faults() = Faults::default();
     }
@@ -238,6 +248,7 @@ impl FakeGateway {
             .and_then(|d| state.now.checked_add(d))
             .unwrap_or(datetime!(9999-12-31 23:59:59.999 UTC));
         state.now = to.max(state.now);
+        self.changed();
         self.expire_due(&mut state)
     }
 
@@ -252,6 +263,7 @@ impl FakeGateway {
             return Err(FakeError::TimeWentBackwards { now: state.now, to });
         }
         state.now = to;
+        self.changed();
         Ok(self.expire_due(&mut state))
     }
 
@@ -273,6 +285,7 @@ impl FakeGateway {
             {
                 continue;
             }
+            state.touch(seq);
             let invoice = self.build(&state.records[seq as usize]);
             self.emit(state, seq, &invoice);
             out.push(invoice);
@@ -386,6 +399,7 @@ impl FakeGateway {
             paid: None,
             failed_attempts: 0,
         });
+        self.changed();
         Ok(self.build(&state.records[seq as usize]))
     }
 
@@ -472,6 +486,8 @@ impl FakeGateway {
         let expiry = rec.lifecycle.expiry_date();
         rec.lifecycle = lifecycle;
         state.expiry.remove(&(expiry, seq));
+        state.touch(seq);
+        self.changed();
         let invoice = self.build(&state.records[seq as usize]);
         self.emit(&mut state, seq, &invoice);
         Ok(invoice)

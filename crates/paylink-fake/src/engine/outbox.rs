@@ -61,6 +61,7 @@ pub(crate) struct Outbox {
     duplicate_next: usize,
     reorder_pairs: usize,
     held: Option<CallbackEvent>,
+    tracked: Option<Vec<CallbackEvent>>,
 }
 
 impl Outbox {
@@ -81,8 +82,10 @@ impl Outbox {
     /// Forgets the log, faults and any held callback, keeping the subscribers.
     pub(crate) fn reset(&mut self) {
         let subscribers = std::mem::take(&mut self.subscribers);
+        let tracked = self.tracked.take().map(|_| Vec::new());
         *self = Outbox {
             subscribers,
+            tracked,
             ..Outbox::default()
         };
     }
@@ -93,6 +96,27 @@ impl Outbox {
 
     pub(crate) fn reorder_next(&mut self, pairs: usize) {
         self.reorder_pairs = self.reorder_pairs.saturating_add(pairs);
+    }
+
+    pub(crate) fn duplicates_left(&self) -> usize {
+        self.duplicate_next
+    }
+
+    pub(crate) fn reorders_left(&self) -> usize {
+        self.reorder_pairs
+    }
+
+    /// Keeps every callback released from now on for [`Outbox::take_tracked`].
+    pub(crate) fn track(&mut self) {
+        self.tracked.get_or_insert_with(Vec::new);
+    }
+
+    /// The callbacks released since the last call (while tracking).
+    pub(crate) fn take_tracked(&mut self) -> Vec<CallbackEvent> {
+        self.tracked
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     pub(crate) fn clear_faults(&mut self) {
@@ -134,6 +158,9 @@ impl Outbox {
 
     fn release(&mut self, mut event: CallbackEvent) {
         event.seq = self.log.len() as u64;
+        if let Some(tracked) = &mut self.tracked {
+            tracked.push(event.clone());
+        }
         self.subscribers.retain(|s| s.send(event.clone()).is_ok());
         self.log.push(event);
     }

@@ -31,6 +31,8 @@ impl FakeGateway {
         rec.paid = Some(Box::new(paid));
         let expiry = rec.lifecycle.expiry_date();
         state.expiry.remove(&(expiry, seq));
+        state.touch(seq);
+        self.changed();
         let invoice = self.build(&state.records[seq as usize]);
         self.emit(&mut state, seq, &invoice);
         Ok(invoice)
@@ -79,6 +81,7 @@ impl FakeGateway {
         invoice.status = InvoiceStatus::Paid;
         invoice.paid_at = Some(at);
         invoice.updated = at;
+        self.changed();
         self.emit(&mut state, seq, &invoice);
         Ok(invoice)
     }
@@ -93,6 +96,8 @@ impl FakeGateway {
         let seq = self.payable(&state, id, &with)?;
         let rec = &mut state.records[seq as usize];
         rec.failed_attempts = rec.failed_attempts.saturating_add(1);
+        state.touch(seq);
+        self.changed();
         Ok(self.build(&state.records[seq as usize]))
     }
 
@@ -113,6 +118,8 @@ impl FakeGateway {
             .apply(LinkEvent::Settle { at })
             .map_err(|e| transition_error(id, &lifecycle, e))?;
         rec.lifecycle = lifecycle;
+        state.touch(seq);
+        self.changed();
         Ok(self.build(&state.records[seq as usize]))
     }
 
@@ -145,7 +152,7 @@ impl FakeGateway {
     // ----- callbacks -----
 }
 
-fn family_of(with: &PayWith) -> Option<ChannelFamily> {
+pub(super) fn family_of(with: &PayWith) -> Option<ChannelFamily> {
     with.method
         .as_ref()
         .and_then(ChannelFamily::of_method)

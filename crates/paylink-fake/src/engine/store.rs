@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 
 use super::outbox::Outbox;
 use super::rng::{InvoiceId, SplitMix64};
+use super::snapshot::Tracker;
 
 /// What a payment left behind, kept only for paid links.
 #[derive(Debug, Clone)]
@@ -160,6 +161,7 @@ pub(crate) struct State {
     pub(crate) expiry: BTreeSet<(OffsetDateTime, u32)>,
     pub(crate) outbox: Outbox,
     pub(crate) interner: Interner,
+    pub(crate) tracker: Tracker,
 }
 
 impl State {
@@ -177,6 +179,7 @@ impl State {
             expiry: BTreeSet::new(),
             outbox: Outbox::default(),
             interner: Interner::default(),
+            tracker: Tracker::default(),
         }
     }
 
@@ -197,8 +200,16 @@ impl State {
         self.by_id.get(&id).copied()
     }
 
+    /// Marks a record changed, for the change tracking.
+    pub(crate) fn touch(&mut self, seq: u32) {
+        if self.tracker.on {
+            self.tracker.dirty.insert(seq);
+        }
+    }
+
     pub(crate) fn insert(&mut self, record: Record) -> u32 {
         let seq = u32::try_from(self.records.len()).unwrap_or(u32::MAX);
+        self.touch(seq);
         self.by_id.insert(record.id, seq);
         self.expiry.insert((record.lifecycle.expiry_date(), seq));
         self.records.push(record);
