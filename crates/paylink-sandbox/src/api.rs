@@ -11,8 +11,8 @@ use base64::Engine as _;
 use paylink_core::{
     CreateInvoiceFields, Gateway, Invoice, ListInvoicesQuery, RequestOptions, Violation,
 };
+use paylink_fake::FakeGateway;
 use serde_json::Value;
-use subtle::ConstantTimeEq;
 
 use super::error::ErrorAnswer;
 use super::SandboxState;
@@ -20,8 +20,9 @@ use super::SandboxState;
 /// The header that scopes a call to a xenPlatform sub-account.
 pub(crate) const FOR_USER_ID_HEADER: &str = "for-user-id";
 
-/// A caller that sent the right key: its options (`for-user-id`).
-pub(crate) struct Caller(pub RequestOptions);
+/// A caller that sent an account's key: that account's engine, and the options
+/// (`for-user-id`).
+pub(crate) struct Caller(pub RequestOptions, pub FakeGateway);
 
 impl FromRequestParts<Arc<SandboxState>> for Caller {
     type Rejection = ErrorAnswer;
@@ -36,10 +37,9 @@ impl FromRequestParts<Arc<SandboxState>> for Caller {
             .and_then(|h| h.to_str().ok())
             .and_then(basic_user)
             .ok_or_else(ErrorAnswer::invalid_api_key)?;
-        let expected = state.config().secret_key.as_bytes();
-        if !bool::from(user.as_slice().ct_eq(expected)) {
-            return Err(ErrorAnswer::invalid_api_key());
-        }
+        let account = state
+            .account_by_key(&user)
+            .ok_or_else(ErrorAnswer::invalid_api_key)?;
         let for_user_id = parts
             .headers
             .get(FOR_USER_ID_HEADER)
@@ -47,7 +47,7 @@ impl FromRequestParts<Arc<SandboxState>> for Caller {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned);
-        Ok(Caller(RequestOptions { for_user_id }))
+        Ok(Caller(RequestOptions { for_user_id }, account.engine()))
     }
 }
 
@@ -84,15 +84,12 @@ impl<S: Send + Sync> FromRequestParts<S> for InvoiceId {
 /// `POST /v2/invoices` and `POST /v2/invoices/`.
 pub(crate) async fn create(
     State(state): State<Arc<SandboxState>>,
-    Caller(options): Caller,
+    Caller(options, engine): Caller,
     request: Request,
 ) -> Result<Json<Invoice>, ErrorAnswer> {
     let body = state.read_body(request.into_body()).await?;
     let fields = parse_create_body(&body)?;
-    let invoice = state
-        .engine()
-        .create_invoice_fields(fields, &options)
-        .await?;
+    let invoice = engine.create_invoice_fields(fields, &options).await?;
     Ok(Json(invoice))
 }
 
@@ -159,12 +156,11 @@ fn join_path(parent: &str, field: &str) -> String {
 
 /// `GET /v2/invoices`.
 pub(crate) async fn list(
-    State(state): State<Arc<SandboxState>>,
-    Caller(options): Caller,
+    Caller(options, engine): Caller,
     uri: Uri,
 ) -> Result<Json<Vec<Invoice>>, ErrorAnswer> {
     let query = parse_list_query(&uri)?;
-    let page = state.engine().list_invoices(&query, &options).await?;
+    let page = engine.list_invoices(&query, &options).await?;
     Ok(Json(page))
 }
 
@@ -181,18 +177,16 @@ pub(crate) fn parse_list_query(uri: &Uri) -> Result<ListInvoicesQuery, ErrorAnsw
 
 /// `GET /v2/invoices/{id}`.
 pub(crate) async fn get_one(
-    State(state): State<Arc<SandboxState>>,
-    Caller(options): Caller,
+    Caller(options, engine): Caller,
     InvoiceId(id): InvoiceId,
 ) -> Result<Json<Invoice>, ErrorAnswer> {
-    Ok(Json(state.engine().get_invoice(&id, &options).await?))
+    Ok(Json(engine.get_invoice(&id, &options).await?))
 }
 
 /// `POST /invoices/{id}/expire!`: no body is read, whatever the `Content-Type`.
 pub(crate) async fn expire(
-    State(state): State<Arc<SandboxState>>,
-    Caller(options): Caller,
+    Caller(options, engine): Caller,
     InvoiceId(id): InvoiceId,
 ) -> Result<Json<Invoice>, ErrorAnswer> {
-    Ok(Json(state.engine().expire_invoice(&id, &options).await?))
+    Ok(Json(engine.expire_invoice(&id, &options).await?))
 }

@@ -20,7 +20,7 @@ pub(crate) async fn show(
     State(state): State<Arc<SandboxState>>,
     InvoiceId(id): InvoiceId,
 ) -> Response {
-    match state.engine().invoice(&id) {
+    match state.engine_of(&id).invoice(&id) {
         Some(invoice) => Html(page::checkout_page(&invoice, None)).into_response(),
         None => unknown_link(),
     }
@@ -57,7 +57,7 @@ pub(crate) async fn result(
     InvoiceId(id): InvoiceId,
     uri: Uri,
 ) -> Response {
-    let Some(invoice) = state.engine().invoice(&id) else {
+    let Some(invoice) = state.engine_of(&id).invoice(&id) else {
         return unknown_link();
     };
     let failed = Query::<ResultQuery>::try_from_uri(&uri)
@@ -73,7 +73,7 @@ pub(crate) async fn result(
 }
 
 async fn attempt(state: &SandboxState, id: &str, request: Request, outcome: Outcome) -> Response {
-    let engine = state.engine();
+    let engine = state.engine_of(id);
     let Some(invoice) = engine.invoice(id) else {
         return unknown_link();
     };

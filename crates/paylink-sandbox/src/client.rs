@@ -101,6 +101,9 @@ pub struct ResetDone {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultsRequest {
+    /// The account the faults are for (by name); every account when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// Remove every fault first.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub clear: bool,

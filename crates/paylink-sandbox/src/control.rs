@@ -70,7 +70,7 @@ async fn payment(
     request: Request,
 ) -> Result<(paylink_fake::FakeGateway, PayWith), ErrorAnswer> {
     let body: PayRequest = read_json(state, request).await?.unwrap_or_default();
-    let engine = state.engine();
+    let engine = state.engine_of(id);
     let with = pay_with(&engine, id, body)?;
     Ok((engine, with))
 }
@@ -80,7 +80,11 @@ pub(crate) async fn settle(
     State(state): State<Arc<SandboxState>>,
     InvoiceId(id): InvoiceId,
 ) -> Result<Json<Invoice>, ErrorAnswer> {
-    state.engine().settle(&id).map(Json).map_err(fake_error)
+    state
+        .engine_of(&id)
+        .settle(&id)
+        .map(Json)
+        .map_err(fake_error)
 }
 
 /// `POST /_sandbox/clock/advance`: moves the clock and expires what falls due (each expiry
@@ -137,32 +141,43 @@ pub(crate) async fn faults(
             format!("must be an HTTP error status from 400 to 599, got {status}"),
         ));
     }
-    let engine = state.engine();
-    if body.clear {
-        engine.clear_faults();
+    let engines: Vec<paylink_fake::FakeGateway> = match body.account.as_deref() {
+        Some(name) => vec![state
+            .account(name)
+            .ok_or_else(|| {
+                ErrorAnswer::invalid_field("account", format!("no account is named `{name}`"))
+            })?
+            .engine()],
+        None => state.accounts().iter().map(|a| a.engine()).collect(),
+    };
+    let mut released_held_callback = false;
+    for engine in &engines {
+        if body.clear {
+            engine.clear_faults();
+        }
+        if let (Some(op), Some(n)) = (operation, body.fail_next) {
+            let code = body
+                .error_code
+                .clone()
+                .unwrap_or_else(|| default_code(status).to_owned());
+            let message = body
+                .message
+                .clone()
+                .unwrap_or_else(|| format!("Injected failure ({status} {code})"));
+            let error = GatewayError::from_api(ApiError::new(status, code, message), None);
+            engine.fail_next(op, n, error);
+        }
+        if let (Some(op), Some(ms)) = (operation, body.latency_ms) {
+            engine.set_latency(op, Duration::from_millis(ms));
+        }
+        if let Some(n) = body.duplicate_callbacks {
+            engine.duplicate_next_callbacks(n);
+        }
+        if let Some(n) = body.reorder_callbacks {
+            engine.reorder_next_callbacks(n);
+        }
+        released_held_callback |= body.release_held_callback && engine.release_held_callback();
     }
-    if let (Some(op), Some(n)) = (operation, body.fail_next) {
-        let code = body
-            .error_code
-            .clone()
-            .unwrap_or_else(|| default_code(status).to_owned());
-        let message = body
-            .message
-            .clone()
-            .unwrap_or_else(|| format!("Injected failure ({status} {code})"));
-        let error = GatewayError::from_api(ApiError::new(status, code, message), None);
-        engine.fail_next(op, n, error);
-    }
-    if let (Some(op), Some(ms)) = (operation, body.latency_ms) {
-        engine.set_latency(op, Duration::from_millis(ms));
-    }
-    if let Some(n) = body.duplicate_callbacks {
-        engine.duplicate_next_callbacks(n);
-    }
-    if let Some(n) = body.reorder_callbacks {
-        engine.reorder_next_callbacks(n);
-    }
-    let released_held_callback = body.release_held_callback && engine.release_held_callback();
     Ok(Json(FaultsApplied {
         ok: true,
         released_held_callback,

@@ -3,6 +3,8 @@
 //! +6 h, +12 h and +24 h after the first attempt (spec section 8.1), all scaled by a factor so
 //! tests run in milliseconds. Delivery is at least once; every attempt is logged.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -11,6 +13,7 @@ use paylink_core::{CallbackToken, CALLBACK_TOKEN_HEADER};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
+use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -42,8 +45,14 @@ pub struct DeliveryAttempt {
     /// Which callback (1, 2, ... in the order they were queued); attempts of one callback
     /// share it.
     pub delivery_id: u64,
+    /// The account whose callback it is.
+    #[serde(default)]
+    pub account: String,
     /// 1 for the first attempt, 2 for the first retry...
     pub attempt: u32,
+    /// Whether it was a resend asked for by hand rather than one of the scheduled attempts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub manual: bool,
     /// Where it was sent.
     pub url: String,
     /// The HTTP status of the answer, when there was one.
@@ -71,71 +80,208 @@ pub struct DeliveryTarget {
     pub token: CallbackToken,
 }
 
-/// Delivers callbacks in the background and keeps the log of every attempt.
-pub struct Deliverer {
+/// One queued callback: what was sent, for which account, and whether it is finished (accepted
+/// by the receiver, or out of retries).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryRecord {
+    /// The delivery id (attempts of one callback share it).
+    pub id: u64,
+    /// The account whose callback it is.
+    pub account: String,
+    /// The callback body, byte for byte.
+    pub body: String,
+    /// When it was queued (wall clock, UTC): the schedule of retries counts from here.
+    #[serde(with = "timestamp")]
+    pub queued_at: OffsetDateTime,
+    /// Scheduled attempts made so far.
+    pub attempts: u32,
+    /// Accepted by the receiver, or out of retries: no more scheduled attempts.
+    pub finished: bool,
+}
+
+/// What changed in the deliveries since the last [`Deliverer::take_changes`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeliveryChanges {
+    /// The change count these changes bring the caller up to.
+    pub change_count: u64,
+    /// Whether the log was cleared since the last look.
+    pub reset: bool,
+    /// The deliveries queued or changed.
+    pub deliveries: Vec<DeliveryRecord>,
+    /// The attempts made, in order.
+    pub attempts: Vec<DeliveryAttempt>,
+}
+
+#[derive(Default)]
+struct Journal {
+    on: bool,
+    reset: bool,
+    deliveries: BTreeSet<u64>,
+    attempts: Vec<DeliveryAttempt>,
+}
+
+/// Who receives each account's callbacks.
+struct Targets {
+    default_account: String,
+    by_account: HashMap<String, Option<DeliveryTarget>>,
+}
+
+struct Inner {
     client: reqwest::Client,
     scale: f64,
-    target: Mutex<Option<DeliveryTarget>>,
-    log: Arc<Mutex<Vec<DeliveryAttempt>>>,
-    tasks: Mutex<JoinSet<()>>,
+    targets: Mutex<Targets>,
+    log: Mutex<Vec<DeliveryAttempt>>,
+    deliveries: Mutex<BTreeMap<u64, DeliveryRecord>>,
+    journal: Mutex<Journal>,
+    changes: AtomicU64,
+    bell: Notify,
     next_id: Mutex<u64>,
 }
+
+impl Inner {
+    fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::AcqRel);
+        self.bell.notify_one();
+    }
+
+    fn target_of(&self, account: &str) -> Option<DeliveryTarget> {
+        lock(&self.targets)
+            .by_account
+            .get(account)
+            .cloned()
+            .flatten()
+    }
+
+    fn record_attempt(&self, attempt: DeliveryAttempt, finished: bool) {
+        let id = attempt.delivery_id;
+        let scheduled = !attempt.manual;
+        lock(&self.log).push(attempt.clone());
+        if let Some(d) = lock(&self.deliveries).get_mut(&id) {
+            if scheduled {
+                d.attempts = d.attempts.max(attempt.attempt);
+            }
+            d.finished |= finished;
+        }
+        let mut journal = lock(&self.journal);
+        if journal.on {
+            journal.deliveries.insert(id);
+            journal.attempts.push(attempt);
+        }
+        drop(journal);
+        self.changed();
+    }
+}
+
+/// Delivers callbacks in the background and keeps the log of every attempt.
+pub struct Deliverer {
+    inner: Arc<Inner>,
+    tasks: Mutex<JoinSet<()>>,
+}
+
+/// The account name of a deliverer made with [`Deliverer::new`].
+pub const DEFAULT_ACCOUNT: &str = "default";
 
 impl Deliverer {
     /// A deliverer that sends to `target` (or nowhere when `None`) on Xendit's schedule
     /// multiplied by `scale` (1.0 is real time, 0.0001 turns hours into fractions of a second).
     /// A scale outside (0, 1] is taken as 1.0: the schedule is never slower than Xendit's.
+    /// Its one account is named [`DEFAULT_ACCOUNT`].
     pub fn new(target: Option<DeliveryTarget>, scale: f64) -> Self {
+        Deliverer::for_accounts(vec![(DEFAULT_ACCOUNT.to_owned(), target)], scale)
+    }
+
+    /// A deliverer for several accounts, each with its receiver (or none); the first is the
+    /// one [`Deliverer::enqueue`] and [`Deliverer::set_target`] act for.
+    pub fn for_accounts(accounts: Vec<(String, Option<DeliveryTarget>)>, scale: f64) -> Self {
         let scale = if scale.is_finite() && scale > 0.0 && scale <= 1.0 {
             scale
         } else {
             1.0
         };
+        let default_account = accounts
+            .first()
+            .map(|(name, _)| name.clone())
+            .unwrap_or_else(|| DEFAULT_ACCOUNT.to_owned());
         Deliverer {
-            client: reqwest::Client::new(),
-            scale,
-            target: Mutex::new(target),
-            log: Arc::new(Mutex::new(Vec::new())),
+            inner: Arc::new(Inner {
+                client: reqwest::Client::new(),
+                scale,
+                targets: Mutex::new(Targets {
+                    default_account,
+                    by_account: accounts.into_iter().collect(),
+                }),
+                log: Mutex::new(Vec::new()),
+                deliveries: Mutex::new(BTreeMap::new()),
+                journal: Mutex::new(Journal::default()),
+                changes: AtomicU64::new(0),
+                bell: Notify::new(),
+                next_id: Mutex::new(0),
+            }),
             tasks: Mutex::new(JoinSet::new()),
-            next_id: Mutex::new(0),
         }
     }
 
     /// The timeout of one attempt: Xendit's 30 s scaled, and at least 1 s.
     pub fn attempt_timeout(&self) -> Duration {
-        ATTEMPT_TIMEOUT.mul_f64(self.scale).max(MIN_ATTEMPT_TIMEOUT)
+        attempt_timeout(self.inner.scale)
     }
 
-    /// Queues a callback body (sent byte for byte) for delivery and returns its delivery id,
-    /// or `None` when no callback URL is configured (the callback is then dropped, as Xendit
-    /// drops events for an account without a webhook URL). Must be called inside a tokio
-    /// runtime.
+    /// Queues a callback body of the first account (sent byte for byte) for delivery and
+    /// returns its delivery id, or `None` when no callback URL is configured (the callback is
+    /// then dropped, as Xendit drops events for an account without a webhook URL). Must be
+    /// called inside a tokio runtime.
     pub fn enqueue(&self, body: &str) -> Option<u64> {
-        let target = lock(&self.target).clone()?;
+        let account = lock(&self.inner.targets).default_account.clone();
+        self.enqueue_for(&account, body)
+    }
+
+    /// Queues a callback body of `account` for delivery to that account's receiver, as
+    /// [`Deliverer::enqueue`] does.
+    pub fn enqueue_for(&self, account: &str, body: &str) -> Option<u64> {
+        self.inner.target_of(account)?;
         let id = {
-            let mut next = lock(&self.next_id);
+            let mut next = lock(&self.inner.next_id);
             *next += 1;
             *next
         };
-        let job = Job {
-            client: self.client.clone(),
-            target,
+        let record = DeliveryRecord {
             id,
-            bytes: body.as_bytes().to_vec(),
-            body: serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned())),
-            scale: self.scale,
-            timeout: self.attempt_timeout(),
-            log: Arc::clone(&self.log),
+            account: account.to_owned(),
+            body: body.to_owned(),
+            queued_at: OffsetDateTime::now_utc(),
+            attempts: 0,
+            finished: false,
+        };
+        lock(&self.inner.deliveries).insert(id, record.clone());
+        {
+            let mut journal = lock(&self.inner.journal);
+            if journal.on {
+                journal.deliveries.insert(id);
+            }
+        }
+        self.inner.changed();
+        self.spawn(record);
+        Some(id)
+    }
+
+    fn spawn(&self, record: DeliveryRecord) {
+        let job = Job {
+            inner: Arc::clone(&self.inner),
+            record,
         };
         let mut tasks = lock(&self.tasks);
         while tasks.try_join_next().is_some() {}
         tasks.spawn(job.run());
-        Some(id)
     }
 
     /// Every attempt so far, oldest first.
     pub fn attempts(&self) -> Vec<DeliveryAttempt> {
-        lock(&self.log).clone()
+        lock(&self.inner.log).clone()
+    }
+
+    /// Every delivery queued so far, by id.
+    pub fn deliveries(&self) -> Vec<DeliveryRecord> {
+        lock(&self.inner.deliveries).values().cloned().collect()
     }
 
     /// Whether deliveries are still in flight or waiting for a retry.
@@ -145,20 +291,87 @@ impl Deliverer {
         !tasks.is_empty()
     }
 
-    /// Replaces the receiver (`None` stops delivering new callbacks).
+    /// Replaces the receiver of the first account (`None` stops delivering its new callbacks).
     pub fn set_target(&self, target: Option<DeliveryTarget>) {
-        *lock(&self.target) = target;
+        let mut targets = lock(&self.inner.targets);
+        let account = targets.default_account.clone();
+        targets.by_account.insert(account, target);
     }
 
     /// Cancels every pending delivery and clears the log.
     pub fn reset(&self) {
         lock(&self.tasks).abort_all();
-        lock(&self.log).clear();
+        lock(&self.inner.log).clear();
+        lock(&self.inner.deliveries).clear();
+        {
+            let mut journal = lock(&self.inner.journal);
+            if journal.on {
+                *journal = Journal {
+                    on: true,
+                    reset: true,
+                    ..Journal::default()
+                };
+            }
+        }
+        self.inner.changed();
     }
 
     /// Cancels every pending delivery.
     pub fn shutdown(&self) {
         lock(&self.tasks).abort_all();
+    }
+
+    // ----- keeping the log in a store -----
+
+    /// Starts keeping track of what changes, for [`Deliverer::take_changes`].
+    pub fn track_changes(&self) {
+        lock(&self.inner.journal).on = true;
+    }
+
+    /// A number that grows with every change of the deliveries or their log.
+    pub fn change_count(&self) -> u64 {
+        self.inner.changes.load(Ordering::Acquire)
+    }
+
+    /// Waits until something changes (an attempt is made, a delivery queued).
+    pub async fn changed(&self) {
+        self.inner.bell.notified().await;
+    }
+
+    /// The deliveries queued or changed and the attempts made since the last call.
+    pub fn take_changes(&self) -> DeliveryChanges {
+        let change_count = self.change_count();
+        let mut journal = lock(&self.inner.journal);
+        let ids = std::mem::take(&mut journal.deliveries);
+        let attempts = std::mem::take(&mut journal.attempts);
+        let reset = std::mem::take(&mut journal.reset);
+        drop(journal);
+        let all = lock(&self.inner.deliveries);
+        let deliveries = ids.iter().filter_map(|id| all.get(id).cloned()).collect();
+        DeliveryChanges {
+            change_count,
+            reset,
+            deliveries,
+            attempts,
+        }
+    }
+
+    /// Takes back deliveries and attempts kept in a store, and resumes every unfinished
+    /// delivery on its schedule (counted from when it was queued; attempts already due are
+    /// made at once). Must be called inside a tokio runtime, before anything is queued.
+    pub fn restore(&self, deliveries: Vec<DeliveryRecord>, attempts: Vec<DeliveryAttempt>) {
+        let next = deliveries.iter().map(|d| d.id).max().unwrap_or(0);
+        *lock(&self.inner.next_id) = next;
+        *lock(&self.inner.log) = attempts;
+        let unfinished: Vec<DeliveryRecord> = deliveries
+            .iter()
+            .filter(|d| !d.finished && (d.attempts as usize) < SCHEDULE.len())
+            .cloned()
+            .collect();
+        *lock(&self.inner.deliveries) = deliveries.into_iter().map(|d| (d.id, d)).collect();
+        for record in unfinished {
+            self.spawn(record);
+        }
     }
 }
 
@@ -168,68 +381,96 @@ impl Drop for Deliverer {
     }
 }
 
-struct Job {
-    client: reqwest::Client,
-    target: DeliveryTarget,
-    id: u64,
-    bytes: Vec<u8>,
-    body: Value,
-    scale: f64,
+fn attempt_timeout(scale: f64) -> Duration {
+    ATTEMPT_TIMEOUT.mul_f64(scale).max(MIN_ATTEMPT_TIMEOUT)
+}
+
+/// One POST of a callback to `target`: the attempt as logged, and whether it was accepted.
+pub(crate) async fn post_once(
+    client: &reqwest::Client,
+    target: &DeliveryTarget,
+    bytes: &[u8],
     timeout: Duration,
-    log: Arc<Mutex<Vec<DeliveryAttempt>>>,
+) -> (Option<u16>, Option<String>, Option<String>) {
+    let answer = client
+        .post(&target.url)
+        .header(CALLBACK_TOKEN_HEADER, target.token.expose())
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .timeout(timeout)
+        .body(bytes.to_vec())
+        .send()
+        .await;
+    match answer {
+        Ok(answer) => {
+            let status = answer.status().as_u16();
+            let response = read_response(answer).await;
+            (Some(status), response, None)
+        }
+        Err(e) if e.is_timeout() => (
+            None,
+            None,
+            Some(format!("no answer within {} ms", timeout.as_millis())),
+        ),
+        Err(e) => (None, None, Some(describe(&e))),
+    }
+}
+
+struct Job {
+    inner: Arc<Inner>,
+    record: DeliveryRecord,
 }
 
 impl Job {
     async fn run(self) {
-        let start = Instant::now();
-        for (n, offset) in SCHEDULE.iter().enumerate() {
+        let inner = &self.inner;
+        let record = &self.record;
+        // The schedule counts from when the callback was queued, also after a restart.
+        let waited = (OffsetDateTime::now_utc() - record.queued_at)
+            .try_into()
+            .unwrap_or(Duration::ZERO);
+        let start = Instant::now()
+            .checked_sub(waited)
+            .unwrap_or_else(Instant::now);
+        let body: Value = serde_json::from_str(&record.body)
+            .unwrap_or_else(|_| Value::String(record.body.clone()));
+        let timeout = attempt_timeout(inner.scale);
+        for (n, offset) in SCHEDULE.iter().enumerate().skip(record.attempts as usize) {
             if !offset.is_zero() {
-                tokio::time::sleep_until(start + offset.mul_f64(self.scale)).await;
+                tokio::time::sleep_until(start + offset.mul_f64(inner.scale)).await;
             }
-            let time = OffsetDateTime::now_utc();
-            let answer = self
-                .client
-                .post(&self.target.url)
-                .header(CALLBACK_TOKEN_HEADER, self.target.token.expose())
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .timeout(self.timeout)
-                .body(self.bytes.clone())
-                .send()
-                .await;
-            let (status, response, error) = match answer {
-                Ok(answer) => {
-                    let status = answer.status().as_u16();
-                    let response = read_response(answer).await;
-                    (Some(status), response, None)
-                }
-                Err(e) if e.is_timeout() => (
-                    None,
-                    None,
-                    Some(format!("no answer within {} ms", self.timeout.as_millis())),
-                ),
-                Err(e) => (None, None, Some(describe(&e))),
+            let Some(target) = inner.target_of(&record.account) else {
+                return;
             };
+            let time = OffsetDateTime::now_utc();
+            let (status, response, error) =
+                post_once(&inner.client, &target, record.body.as_bytes(), timeout).await;
             let delivered = status.is_some_and(|s| (200..300).contains(&s));
             let attempt = u32::try_from(n + 1).unwrap_or(u32::MAX);
             tracing::info!(
-                delivery_id = self.id,
+                delivery_id = record.id,
                 attempt,
                 status,
                 delivered,
                 "webhook attempt to {}",
-                self.target.url
+                target.url
             );
-            lock(&self.log).push(DeliveryAttempt {
-                delivery_id: self.id,
-                attempt,
-                url: self.target.url.clone(),
-                status,
-                delivered,
-                error,
-                response,
-                body: self.body.clone(),
-                time,
-            });
+            let last = n + 1 == SCHEDULE.len();
+            inner.record_attempt(
+                DeliveryAttempt {
+                    delivery_id: record.id,
+                    account: record.account.clone(),
+                    attempt,
+                    manual: false,
+                    url: target.url.clone(),
+                    status,
+                    delivered,
+                    error,
+                    response,
+                    body: body.clone(),
+                    time,
+                },
+                delivered || last,
+            );
             if delivered {
                 return;
             }

@@ -267,6 +267,23 @@ impl FakeGateway {
         Ok(self.expire_due(&mut state))
     }
 
+    /// Moves the clock up to `to` as [`FakeGateway::set_time`] does, for a clock that follows
+    /// another one (the wall clock): the move alone does not count as a change for
+    /// [`FakeGateway::change_count`] (a store need not keep it: it is read again from the
+    /// clock followed), the links it expires do. A `to` before the clock does nothing.
+    pub fn follow_clock(&self, to: OffsetDateTime) -> Vec<Invoice> {
+        let mut state = self.state();
+        if to <= state.now {
+            return Vec::new();
+        }
+        state.now = to;
+        let expired = self.expire_due(&mut state);
+        if !expired.is_empty() {
+            self.changed();
+        }
+        expired
+    }
+
     fn expire_due(&self, state: &mut State) -> Vec<Invoice> {
         let now = state.now;
         let mut out = Vec::new();
@@ -300,6 +317,11 @@ impl FakeGateway {
         let state = self.state();
         let seq = state.seq_of(id)?;
         Some(self.build(&state.records[seq as usize]))
+    }
+
+    /// Whether an invoice has this id (whatever its `for-user-id`).
+    pub fn contains(&self, id: &str) -> bool {
+        self.state().seq_of(id).is_some()
     }
 
     /// The channels an invoice offers, in order (what a checkout page lists).
