@@ -1,12 +1,14 @@
 //! `paylink sandbox`: serves the Xendit sandbox in the foreground until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 use paylink_core::CallbackToken;
 use paylink_fake::FakeGateway;
 use paylink_sandbox::{
-    ClockMode, Sandbox, SandboxConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_SECRET_KEY,
+    read_accounts_file, AccountConfig, ClockMode, Sandbox, SandboxConfig, StoreError,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_SECRET_KEY,
 };
 
 use crate::Failure;
@@ -46,6 +48,33 @@ pub(crate) struct Args {
     /// Largest accepted request body, in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_BODY_BYTES)]
     max_body_bytes: usize,
+    /// Keep invoices, payments, webhook deliveries, faults and the clock in DIR (an SQLite
+    /// database, created if missing), so a restart, even after kill -9, finds every change
+    /// it answered; in memory without it.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// An account, NAME:KEY or NAME:KEY:CALLBACK_URL; repeat it for several businesses, each
+    /// with its own invoices, webhooks and token (sandbox-callback-token-NAME). Replaces
+    /// --secret-key, --callback-url and --callback-token.
+    #[arg(
+        long = "account",
+        value_name = "NAME:KEY[:CALLBACK_URL]",
+        value_parser = account,
+        conflicts_with_all = ["secret_key", "callback_url", "callback_token", "accounts_file"]
+    )]
+    accounts: Vec<AccountConfig>,
+    /// A JSON file listing the accounts, [{"name", "secret_key", "callback_url"?,
+    /// "callback_token"?}], instead of --account.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["secret_key", "callback_url", "callback_token"]
+    )]
+    accounts_file: Option<PathBuf>,
+}
+
+fn account(spec: &str) -> Result<AccountConfig, String> {
+    AccountConfig::parse(spec).map_err(|e| e.to_string())
 }
 
 /// Runs the sandbox until Ctrl-C or SIGTERM, then shuts it down gracefully.
@@ -83,7 +112,16 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
         } else {
             ClockMode::Wall
         },
+        accounts: match &args.accounts_file {
+            Some(path) => read_accounts_file(path).map_err(|e| Failure::new(e.to_string()))?,
+            None => args.accounts.clone(),
+        },
+        data_dir: args.data_dir.clone(),
     };
+    config
+        .check_accounts()
+        .map_err(|e| Failure::new(format!("accounts: {e}")))?;
+    let accounts = config.effective_accounts();
     let mut engine = FakeGateway::builder();
     if let Some(name) = args.merchant_name {
         engine = engine.merchant_name(name);
@@ -91,17 +129,46 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
     if let Some(seed) = args.seed {
         engine = engine.seed(seed);
     }
-    let running = Sandbox::start(config, engine)
-        .await
-        .map_err(|e| Failure::new(format!("could not listen on {}: {e}", args.addr)))?;
-    println!(
-        "paylink sandbox listening on {} (secret key: {})",
-        running.url(),
-        args.secret_key
-    );
-    match &args.callback_url {
-        Some(url) => println!("webhooks: POST {url}"),
-        None => println!("webhooks: off (no --callback-url)"),
+    let running = Sandbox::start(config, engine).await.map_err(|e| {
+        match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<StoreError>())
+        {
+            Some(store) => Failure::new(store.to_string()),
+            None => Failure::new(format!("could not listen on {}: {e}", args.addr)),
+        }
+    })?;
+    match accounts.as_slice() {
+        [only] if args.accounts.is_empty() && args.accounts_file.is_none() => {
+            println!(
+                "paylink sandbox listening on {} (secret key: {})",
+                running.url(),
+                only.secret_key
+            );
+            match &only.callback_url {
+                Some(url) => println!("webhooks: POST {url}"),
+                None => println!("webhooks: off (no --callback-url)"),
+            }
+        }
+        _ => {
+            println!(
+                "paylink sandbox listening on {} ({} accounts)",
+                running.url(),
+                accounts.len()
+            );
+            for a in &accounts {
+                match &a.callback_url {
+                    Some(url) => println!("account {}: webhooks: POST {url}", a.name),
+                    None => println!("account {}: webhooks: off", a.name),
+                }
+            }
+        }
+    }
+    if let Some(dir) = &args.data_dir {
+        match running.restored_invoices() {
+            Some(n) => println!("data: {} ({n} invoices restored)", dir.display()),
+            None => println!("data: {} (new)", dir.display()),
+        }
     }
     println!("press Ctrl-C to stop");
     wait_for_stop()

@@ -267,3 +267,60 @@ impl std::fmt::Debug for SandboxConfig {
             .finish()
     }
 }
+
+/// One entry of an accounts file.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountEntry {
+    name: String,
+    secret_key: String,
+    #[serde(default)]
+    callback_url: Option<String>,
+    #[serde(default)]
+    callback_token: Option<String>,
+}
+
+/// Reads an accounts file: a JSON array of `{"name", "secret_key", "callback_url"?,
+/// "callback_token"?}` (the token defaults to `sandbox-callback-token-{name}`).
+///
+/// # Errors
+/// [`AccountError`] naming the file, the entry and the field at fault.
+pub fn read_accounts_file(path: &std::path::Path) -> Result<Vec<AccountConfig>, AccountError> {
+    let file = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        AccountError::new("accounts file", format!("{file} could not be read: {e}"))
+    })?;
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|e| {
+        AccountError::new(
+            "accounts file",
+            format!("{file} must be a JSON array of accounts: {e}"),
+        )
+    })?;
+    let mut accounts = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.into_iter().enumerate() {
+        let at = |field: &str, message: String| {
+            AccountError::new(
+                &format!("accounts file {file}: entry {i}: {field}"),
+                message,
+            )
+        };
+        let entry: AccountEntry =
+            serde_json::from_value(entry).map_err(|e| at("", e.to_string()))?;
+        let mut account = AccountConfig::new(entry.name, entry.secret_key)
+            .map_err(|e| at(&e.field, e.message))?;
+        account.callback_url = entry.callback_url;
+        if let Some(token) = entry.callback_token {
+            account.callback_token = paylink_core::CallbackToken::new(token)
+                .map_err(|e| at("callback_token", e.to_string()))?;
+        }
+        account.check().map_err(|e| at(&e.field, e.message))?;
+        accounts.push(account);
+    }
+    if accounts.is_empty() {
+        return Err(AccountError::new(
+            "accounts file",
+            format!("{file} lists no account"),
+        ));
+    }
+    Ok(accounts)
+}

@@ -29,8 +29,8 @@ pub use client::{
     FaultsRequest, PayRequest, ResetDone, SandboxClient, DEFAULT_CONTROL_TIMEOUT,
 };
 pub use config::{
-    AccountConfig, AccountError, ClockMode, SandboxConfig, DEFAULT_ACCOUNT_NAME,
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_SECRET_KEY,
+    read_accounts_file, AccountConfig, AccountError, ClockMode, SandboxConfig,
+    DEFAULT_ACCOUNT_NAME, DEFAULT_MAX_BODY_BYTES, DEFAULT_SECRET_KEY,
 };
 pub use control::read_control_body;
 pub use delivery::{
