@@ -92,6 +92,12 @@ const ROWS: &[Row] = &[
         baseline: "http_get_invoice/raw_reqwest",
         reading: Reading::Speed,
     },
+    Row {
+        label: "sandbox create + get with --data-dir vs in memory, 16 concurrent pairs",
+        subject: "sandbox_data_dir/create_and_get_data_dir",
+        baseline: "sandbox_data_dir/create_and_get_in_memory",
+        reading: Reading::Speed,
+    },
 ];
 
 pub(crate) fn run(root: &Path) -> Result<(), String> {
