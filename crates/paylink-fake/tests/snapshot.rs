@@ -28,7 +28,11 @@ async fn create(fake: &FakeGateway, external_id: &str, options: &RequestOptions)
 
 /// A world with a link in every state, a for-user-id link, failed attempts and faults, mirrored
 /// change by change into a list of snapshots as a store would keep it.
-async fn busy_world() -> (FakeGateway, Vec<InvoiceSnapshot>, paylink_fake::EngineSnapshot) {
+async fn busy_world() -> (
+    FakeGateway,
+    Vec<InvoiceSnapshot>,
+    paylink_fake::EngineSnapshot,
+) {
     let fake = FakeGateway::builder().seed(7).build();
     fake.track_changes();
     let none = RequestOptions::default();
@@ -54,7 +58,8 @@ async fn busy_world() -> (FakeGateway, Vec<InvoiceSnapshot>, paylink_fake::Engin
         fake.pay(&link.id, PayWith::channel(channel)).expect("paid");
     }
     let settled = create(&fake, "settled", &none).await;
-    fake.pay(&settled.id, PayWith::channel("DANA")).expect("paid");
+    fake.pay(&settled.id, PayWith::channel("DANA"))
+        .expect("paid");
     fake.settle(&settled.id).expect("settled");
     let manual = create(&fake, "manual", &none).await;
     fake.expire_invoice(&manual.id, &none)
@@ -87,7 +92,9 @@ async fn busy_world() -> (FakeGateway, Vec<InvoiceSnapshot>, paylink_fake::Engin
     fake.duplicate_next_callbacks(1);
     mirror(&fake);
     assert_eq!(fake.invoice(&pending.id).expect("kept").id, pending.id);
-    let stored = stored.into_iter().map(|s| s.expect("every position mirrored"));
+    let stored = stored
+        .into_iter()
+        .map(|s| s.expect("every position mirrored"));
     (fake, stored.collect(), engine.expect("mirrored"))
 }
 
@@ -200,7 +207,10 @@ async fn a_snapshot_the_engine_could_not_have_reached_is_refused_naming_the_invo
     let cases: Vec<(&str, Breakage)> = vec![
         ("id", Box::new(|s| s[0].id = "not-an-id".into())),
         ("id", Box::new(|s| s[1].id = s[0].id.clone())),
-        ("request.amount", Box::new(|s| s[0].request.amount = Decimal::from(-5))),
+        (
+            "request.amount",
+            Box::new(|s| s[0].request.amount = Decimal::from(-5)),
+        ),
         (
             "paid_at",
             Box::new(move |s| {
