@@ -9,6 +9,7 @@ mod delivery;
 mod error;
 mod format;
 mod page;
+mod seed;
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
@@ -36,6 +37,7 @@ pub use client::{
 pub use control::read_control_body;
 pub use delivery::{Deliverer, DeliveryAttempt, DeliveryTarget, SCHEDULE};
 pub use error::ErrorAnswer;
+pub use seed::{apply_seed, load_seed_file, parse_seed, SeedEntry, SeedFileError, SEED_KEYS};
 
 /// The secret key the sandbox accepts unless told otherwise.
 pub const DEFAULT_SECRET_KEY: &str = "xnd_development_sandbox";
