@@ -37,7 +37,9 @@ pub use client::{
 pub use control::read_control_body;
 pub use delivery::{Deliverer, DeliveryAttempt, DeliveryTarget, SCHEDULE};
 pub use error::ErrorAnswer;
-pub use seed::{apply_seed, load_seed_file, parse_seed, SeedEntry, SeedFileError, SEED_KEYS};
+pub use seed::{
+    apply_seed, check_seed, load_seed_file, parse_seed, SeedEntry, SeedFileError, SEED_KEYS,
+};
 
 /// The secret key the sandbox accepts unless told otherwise.
 pub const DEFAULT_SECRET_KEY: &str = "xnd_development_sandbox";

@@ -11,7 +11,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use paylink_core::{timestamp, ChannelCode, Invoice, LinkState};
-use paylink_fake::{FakeGateway, SeedInvoice};
+use paylink_fake::{FakeGateway, FakeGatewayBuilder, SeedInvoice};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -330,4 +330,24 @@ pub fn apply_seed(
                 message: e.error.message,
             }
         })
+}
+
+/// Checks `entries` against a scratch engine built from `engine` as
+/// [`Sandbox::start`](crate::Sandbox::start) builds its own (its clock at the wall clock in
+/// [`ClockMode::Wall`](crate::ClockMode::Wall)), serving nothing: a start refuses a bad seed
+/// file this way before it binds an address, then seeds the sandbox's engine with
+/// [`apply_seed`].
+///
+/// # Errors
+/// As [`apply_seed`].
+pub fn check_seed(
+    engine: &FakeGatewayBuilder,
+    clock: crate::ClockMode,
+    entries: &[SeedEntry],
+) -> Result<(), SeedFileError> {
+    let mut scratch = engine.clone();
+    if clock == crate::ClockMode::Wall {
+        scratch = scratch.start(OffsetDateTime::now_utc());
+    }
+    apply_seed(&scratch.build(), entries).map(|_| ())
 }
