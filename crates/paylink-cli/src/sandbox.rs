@@ -6,7 +6,8 @@ use clap::Args as ClapArgs;
 use paylink_core::CallbackToken;
 use paylink_fake::FakeGateway;
 use paylink_sandbox::{
-    ClockMode, Sandbox, SandboxConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_SECRET_KEY,
+    apply_seed, check_seed, load_seed_file, ClockMode, Sandbox, SandboxConfig,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_SECRET_KEY,
 };
 
 use crate::Failure;
@@ -46,6 +47,11 @@ pub(crate) struct Args {
     /// Largest accepted request body, in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_BODY_BYTES)]
     max_body_bytes: usize,
+    /// Invoices to load at start: a JSON array of create requests, each with an optional
+    /// status (PENDING, PAID, SETTLED, EXPIRED), times and payment channel (see the sandbox
+    /// reference). A bad file stops the start.
+    #[arg(long, value_name = "FILE")]
+    import: Option<std::path::PathBuf>,
 }
 
 /// Runs the sandbox until Ctrl-C or SIGTERM, then shuts it down gracefully.
@@ -91,14 +97,37 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
     if let Some(seed) = args.seed {
         engine = engine.seed(seed);
     }
+    let seed = match &args.import {
+        Some(path) => {
+            let entries = load_seed_file(path).map_err(|e| Failure::new(e.to_string()))?;
+            check_seed(&engine, config.clock, &entries)
+                .map_err(|e| Failure::new(e.in_file(path).to_string()))?;
+            Some((path, entries))
+        }
+        None => None,
+    };
     let running = Sandbox::start(config, engine)
         .await
         .map_err(|e| Failure::new(format!("could not listen on {}: {e}", args.addr)))?;
+    if let Some((path, entries)) = &seed {
+        if let Err(e) = apply_seed(&running.engine(), entries) {
+            let _ = running.shutdown().await;
+            return Err(Failure::new(e.in_file(path).to_string()));
+        }
+    }
     println!(
         "paylink sandbox listening on {} (secret key: {})",
         running.url(),
         args.secret_key
     );
+    if let Some((path, entries)) = &seed {
+        let plural = if entries.len() == 1 { "" } else { "s" };
+        println!(
+            "imported {} invoice{plural} from {}",
+            entries.len(),
+            path.display()
+        );
+    }
     match &args.callback_url {
         Some(url) => println!("webhooks: POST {url}"),
         None => println!("webhooks: off (no --callback-url)"),
