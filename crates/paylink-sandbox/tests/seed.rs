@@ -249,3 +249,24 @@ fn a_bad_seed_key_names_the_entry_the_key_and_the_rule() {
         assert!(err.starts_with(&expected), "{err}\nexpected: {expected}");
     }
 }
+
+#[test]
+fn the_reference_example_seeds_one_invoice_of_each_status() {
+    let readme = include_str!("../src/README.md");
+    let section = &readme[readme.find("# Seed data").expect("the seed section")..];
+    let start = section.find("```json\n").expect("an example") + "```json\n".len();
+    let example = &section[start..];
+    let example = &example[..example.find("```").expect("the end of the example")];
+    let entries = parse_seed(example).expect("the example reads");
+    let seeded = apply_seed(&engine(), &entries).expect("the example seeds");
+    let statuses: Vec<&InvoiceStatus> = seeded.iter().map(|i| &i.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            &InvoiceStatus::Pending,
+            &InvoiceStatus::Paid,
+            &InvoiceStatus::Settled,
+            &InvoiceStatus::Expired,
+        ]
+    );
+}
