@@ -7,8 +7,8 @@ use clap::Args as ClapArgs;
 use paylink_core::CallbackToken;
 use paylink_fake::FakeGateway;
 use paylink_sandbox::{
-    read_accounts_file, AccountConfig, ClockMode, Sandbox, SandboxConfig, StoreError,
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_SECRET_KEY,
+    apply_seed, check_seed, load_seed_file, read_accounts_file, AccountConfig, ClockMode, Sandbox,
+    SandboxConfig, StoreError, DEFAULT_MAX_BODY_BYTES, DEFAULT_SECRET_KEY,
 };
 
 use crate::Failure;
@@ -48,6 +48,11 @@ pub(crate) struct Args {
     /// Largest accepted request body, in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_BODY_BYTES)]
     max_body_bytes: usize,
+    /// Invoices to load at start: a JSON array of create requests, each with an optional
+    /// status (PENDING, PAID, SETTLED, EXPIRED), times and payment channel (see the sandbox
+    /// reference). A bad file stops the start.
+    #[arg(long, value_name = "FILE")]
+    import: Option<PathBuf>,
     /// Keep invoices, payments, webhook deliveries, faults and the clock in DIR (an SQLite
     /// database, created if missing), so a restart, even after kill -9, finds every change
     /// it answered; in memory without it.
@@ -129,6 +134,15 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
     if let Some(seed) = args.seed {
         engine = engine.seed(seed);
     }
+    let seed = match &args.import {
+        Some(path) => {
+            let entries = load_seed_file(path).map_err(|e| Failure::new(e.to_string()))?;
+            check_seed(&engine, config.clock, &entries)
+                .map_err(|e| Failure::new(e.in_file(path).to_string()))?;
+            Some((path, entries))
+        }
+        None => None,
+    };
     let running = Sandbox::start(config, engine).await.map_err(|e| {
         match e
             .get_ref()
@@ -138,30 +152,55 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
             None => Failure::new(format!("could not listen on {}: {e}", args.addr)),
         }
     })?;
-    match accounts.as_slice() {
-        [only] if args.accounts.is_empty() && args.accounts_file.is_none() => {
-            println!(
-                "paylink sandbox listening on {} (secret key: {})",
-                running.url(),
-                only.secret_key
-            );
-            match &only.callback_url {
-                Some(url) => println!("webhooks: POST {url}"),
-                None => println!("webhooks: off (no --callback-url)"),
-            }
+    // A data directory that already holds state keeps it: the seed is for a fresh one.
+    let import_skipped = seed.is_some() && running.restored_invoices().is_some();
+    let seed = if import_skipped { None } else { seed };
+    if let Some((path, entries)) = &seed {
+        let applied = apply_seed(&running.engine(), entries);
+        let stored = running.state().persist().await;
+        if let Err(e) = applied {
+            let _ = running.shutdown().await;
+            return Err(Failure::new(e.in_file(path).to_string()));
         }
-        _ => {
-            println!(
-                "paylink sandbox listening on {} ({} accounts)",
-                running.url(),
-                accounts.len()
-            );
-            for a in &accounts {
-                match &a.callback_url {
-                    Some(url) => println!("account {}: webhooks: POST {url}", a.name),
-                    None => println!("account {}: webhooks: off", a.name),
-                }
-            }
+        if let Err(e) = stored {
+            let _ = running.shutdown().await;
+            return Err(Failure::new(e.api_error().message.clone()));
+        }
+    }
+    let single = args.accounts.is_empty() && args.accounts_file.is_none();
+    match accounts.as_slice() {
+        [only] if single => println!(
+            "paylink sandbox listening on {} (secret key: {})",
+            running.url(),
+            only.secret_key
+        ),
+        _ => println!(
+            "paylink sandbox listening on {} ({} accounts)",
+            running.url(),
+            accounts.len()
+        ),
+    }
+    if let Some((path, entries)) = &seed {
+        let plural = if entries.len() == 1 { "" } else { "s" };
+        println!(
+            "imported {} invoice{plural} from {}",
+            entries.len(),
+            path.display()
+        );
+    }
+    if import_skipped {
+        println!("import: skipped, the data directory already holds state");
+    }
+    for a in &accounts {
+        let who = if single {
+            String::new()
+        } else {
+            format!("account {}: ", a.name)
+        };
+        match &a.callback_url {
+            Some(url) => println!("{who}webhooks: POST {url}"),
+            None if single => println!("webhooks: off (no --callback-url)"),
+            None => println!("{who}webhooks: off"),
         }
     }
     if let Some(dir) = &args.data_dir {

@@ -10,6 +10,7 @@ mod delivery;
 mod error;
 mod format;
 mod page;
+mod seed;
 mod server;
 mod state;
 mod store;
@@ -38,6 +39,9 @@ pub use delivery::{
     SCHEDULE,
 };
 pub use error::ErrorAnswer;
+pub use seed::{
+    apply_seed, check_seed, load_seed_file, parse_seed, SeedEntry, SeedFileError, SEED_KEYS,
+};
 pub use server::Sandbox;
 pub use state::{Account, SandboxState};
 pub use store::{StoreError, DATABASE_FILE};

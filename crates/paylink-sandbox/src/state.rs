@@ -283,11 +283,13 @@ impl SandboxState {
         let _ = self.store.set(store);
     }
 
-    /// Waits until every change made so far is in the store (at once without one).
+    /// Waits until every change made so far is in the data directory (at once without one).
+    /// Every request's answer waits for this already; call it after changing an engine
+    /// directly (seeding it, say) to know the change is kept.
     ///
     /// # Errors
-    /// The store's failure, as a 500 answer.
-    pub(crate) async fn persist(&self) -> Result<(), ErrorAnswer> {
+    /// The store's failure, as the 500 `STORAGE_ERROR` answer a request would get.
+    pub async fn persist(&self) -> Result<(), ErrorAnswer> {
         match self.store.get() {
             Some(store) => store.flush(self.change_count()).await,
             None => Ok(()),

@@ -30,6 +30,7 @@ mod outbox;
 mod payload;
 mod payments;
 mod rng;
+mod seed;
 mod snapshot;
 mod store;
 mod trace;
@@ -52,6 +53,7 @@ use tokio::sync::mpsc;
 
 pub use channels::RETAIL_OUTLET_MAX_IDR;
 pub use outbox::CallbackEvent;
+pub use seed::{SeedBatchError, SeedError, SeedInvoice};
 pub use snapshot::{
     Changes, EngineSnapshot, FailureSnapshot, InvoiceSnapshot, PaymentSnapshot, RestoreError,
 };
@@ -379,9 +381,7 @@ impl FakeGateway {
     ) -> Result<Invoice, GatewayError> {
         self.before(Operation::Create).await?;
         let mut fields = fields;
-        if fields.effective_currency() == Currency::Idr {
-            fields.amount = fields.amount.trunc();
-        }
+        seed::truncate_idr(&mut fields);
         let request = fields
             .validate(&AmountLimits::unbounded())
             .map_err(|e| GatewayError::Validation(Box::new(validation_error(e.violations()))))?;

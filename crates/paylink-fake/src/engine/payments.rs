@@ -181,7 +181,7 @@ fn transition_error(id: &str, lifecycle: &Lifecycle, e: TransitionError) -> Fake
 
 const QR_SOURCES: [&str; 5] = ["DANA", "GOPAY", "OVO", "SHOPEEPAY", "LINKAJA"];
 
-fn generate_paid(
+pub(super) fn generate_paid(
     state: &mut State,
     family: ChannelFamily,
     with: PayWith,

@@ -352,21 +352,12 @@ impl FakeGateway {
         if state.by_id.contains_key(&id) {
             return Err(fail("id", "appears more than once".into()));
         }
-        let request = snap
-            .request
-            .clone()
-            .validate(&AmountLimits::unbounded())
-            .map_err(|e| {
-                let v = e.violations().first();
-                fail(
-                    &format!("request.{}", v.map(|v| v.path.as_str()).unwrap_or("")),
-                    v.map(|v| v.message.clone()).unwrap_or_default(),
-                )
-            })?
-            .into_fields();
-        let config = self.config();
-        channels::check_and_offer(&request, &config.channels, &config.limits)
-            .map_err(|e| fail("request", e.message))?;
+        let (request, _) = self
+            .accept_request(snap.request.clone())
+            .map_err(|refusal| match refusal {
+                seed::Refusal::Shape(v) => fail(&format!("request.{}", v.path), v.message),
+                seed::Refusal::Server(e) => fail("request", e.message),
+            })?;
         let mut lifecycle = Lifecycle::new(snap.created, snap.expiry_date);
         let replay = |lifecycle: &mut Lifecycle, field: &str, event: LinkEvent| {
             lifecycle
