@@ -13,6 +13,7 @@ mod payer;
 
 pub use callback::{CallbackBuildError, CallbackBuilder};
 pub use engine::{
-    CallbackEvent, FakeConfig, FakeError, FakeGateway, FakeGatewayBuilder, PayWith,
-    DEFAULT_INVOICE_BASE_URL, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, RETAIL_OUTLET_MAX_IDR,
+    CallbackEvent, FakeConfig, FakeError, FakeGateway, FakeGatewayBuilder, InvoiceFilter,
+    InvoicePage, PageStart, PayWith, DEFAULT_INVOICE_BASE_URL, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT,
+    RETAIL_OUTLET_MAX_IDR,
 };
