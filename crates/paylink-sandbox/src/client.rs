@@ -1,7 +1,7 @@
-//! [`SandboxClient`]: the `/_sandbox` control endpoints as typed calls (pay, fail, settle, move
-//! the clock, faults, webhook attempts, reset), for tests, the `paylink` command and any
-//! program that drives a sandbox it did not start. The request and answer types are the ones the
-//! server reads and writes, so the two cannot drift apart.
+//! [`SandboxClient`]: the `/_sandbox` control endpoints as typed calls (pay, fail, settle,
+//! expire, move the clock, faults, webhook attempts, reset), for tests, the `paylink` command
+//! and any program that drives a sandbox it did not start. The request and answer types are the
+//! ones the server reads and writes, so the two cannot drift apart.
 
 use std::time::Duration;
 
@@ -278,6 +278,14 @@ impl SandboxClient {
     /// [`ControlError::Refused`] for a link that is not paid.
     pub async fn settle(&self, id: &str) -> Result<Invoice, ControlError> {
         self.post::<(), _>(&["invoices", id, "settle"], None).await
+    }
+
+    /// Expires a PENDING link now, whatever its `for-user-id`, and sends its EXPIRED webhook.
+    ///
+    /// # Errors
+    /// [`ControlError::Refused`] for an unknown link, or one that is paid or expired.
+    pub async fn expire(&self, id: &str) -> Result<Invoice, ControlError> {
+        self.post::<(), _>(&["invoices", id, "expire"], None).await
     }
 
     /// Moves the clock by `by` (whole seconds); each link that falls due expires and sends its

@@ -271,6 +271,7 @@ pub fn router(state: Arc<SandboxState>) -> Router {
             post(control::pay_after_expiry),
         )
         .route("/_sandbox/invoices/{id}/settle", post(control::settle))
+        .route("/_sandbox/invoices/{id}/expire", post(control::expire))
         .route("/_sandbox/clock/advance", post(control::advance))
         .route("/_sandbox/clock", get(control::clock))
         .route("/_sandbox/deliveries", get(control::deliveries))
