@@ -1,10 +1,15 @@
 //! Webhook delivery as Xendit does it: each callback is POSTed as JSON with the
 //! `x-callback-token` header; a non-2xx answer or a timeout is retried at +15 min, +1 h, +3 h,
 //! +6 h, +12 h and +24 h after the first attempt (spec section 8.1), all scaled by a factor so
-//! tests run in milliseconds. Delivery is at least once; every attempt is logged.
+//! tests run in milliseconds. Delivery is at least once; every attempt is logged. A callback can
+//! be sent once more on request ([`Deliverer::resend`]), byte for byte, as a new attempt; one
+//! that reached its receiver that way gets no more scheduled retries.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+
+use axum::body::Bytes;
 
 use paylink_core::timestamp;
 use paylink_core::{CallbackToken, CALLBACK_TOKEN_HEADER};
@@ -42,7 +47,7 @@ pub struct DeliveryAttempt {
     /// Which callback (1, 2, ... in the order they were queued); attempts of one callback
     /// share it.
     pub delivery_id: u64,
-    /// 1 for the first attempt, 2 for the first retry...
+    /// 1 for the first attempt, 2 for the next one (a retry or a resend)...
     pub attempt: u32,
     /// Where it was sent.
     pub url: String,
@@ -60,6 +65,28 @@ pub struct DeliveryAttempt {
     /// When the attempt was made (wall clock, UTC).
     #[serde(with = "timestamp")]
     pub time: OffsetDateTime,
+    /// Whether it was a resend asked for (`POST /_sandbox/deliveries/{id}/resend`) rather than
+    /// an attempt of the retry schedule.
+    #[serde(default)]
+    pub manual: bool,
+}
+
+/// Why a callback could not be sent again.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResendError {
+    /// No callback was queued with this delivery id (or it was forgotten by a reset).
+    #[error("no delivery with id {id}")]
+    UnknownDelivery {
+        /// The id asked for.
+        id: u64,
+    },
+    /// No callback URL is configured any more.
+    #[error("no callback URL is configured: there is nowhere to send delivery {id}")]
+    NoCallbackUrl {
+        /// The delivery.
+        id: u64,
+    },
 }
 
 /// Where and how callbacks go.
@@ -77,6 +104,7 @@ pub struct Deliverer {
     scale: f64,
     target: Mutex<Option<DeliveryTarget>>,
     log: Arc<Mutex<Vec<DeliveryAttempt>>>,
+    bodies: Mutex<HashMap<u64, Bytes>>,
     tasks: Mutex<JoinSet<()>>,
     next_id: Mutex<u64>,
 }
@@ -96,6 +124,7 @@ impl Deliverer {
             scale,
             target: Mutex::new(target),
             log: Arc::new(Mutex::new(Vec::new())),
+            bodies: Mutex::new(HashMap::new()),
             tasks: Mutex::new(JoinSet::new()),
             next_id: Mutex::new(0),
         }
@@ -117,12 +146,14 @@ impl Deliverer {
             *next += 1;
             *next
         };
+        let bytes = Bytes::copy_from_slice(body.as_bytes());
+        lock(&self.bodies).insert(id, bytes.clone());
         let job = Job {
             client: self.client.clone(),
             target,
             id,
-            bytes: body.as_bytes().to_vec(),
-            body: serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned())),
+            bytes,
+            body: body_value(body.as_bytes()),
             scale: self.scale,
             timeout: self.attempt_timeout(),
             log: Arc::clone(&self.log),
@@ -136,6 +167,49 @@ impl Deliverer {
     /// Every attempt so far, oldest first.
     pub fn attempts(&self) -> Vec<DeliveryAttempt> {
         lock(&self.log).clone()
+    }
+
+    /// The callback body of a delivery as it was sent, byte for byte (as text).
+    pub fn callback_body(&self, delivery_id: u64) -> Option<String> {
+        lock(&self.bodies)
+            .get(&delivery_id)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+    }
+
+    /// Where callbacks go now, if anywhere.
+    pub fn callback_url(&self) -> Option<String> {
+        lock(&self.target).as_ref().map(|t| t.url.clone())
+    }
+
+    /// Sends the callback of `delivery_id` once more, now, byte for byte and with the token, to
+    /// the current receiver: one attempt with no retry, logged with the next attempt number and
+    /// marked `manual`. Answers that attempt (delivered or not). When it is delivered, the
+    /// callback's scheduled retries stop.
+    ///
+    /// # Errors
+    /// [`ResendError::UnknownDelivery`] for an id no callback had;
+    /// [`ResendError::NoCallbackUrl`] when no receiver is configured.
+    pub async fn resend(&self, delivery_id: u64) -> Result<DeliveryAttempt, ResendError> {
+        let bytes = lock(&self.bodies)
+            .get(&delivery_id)
+            .cloned()
+            .ok_or(ResendError::UnknownDelivery { id: delivery_id })?;
+        let target = lock(&self.target)
+            .clone()
+            .ok_or(ResendError::NoCallbackUrl { id: delivery_id })?;
+        let time = OffsetDateTime::now_utc();
+        let outcome = send_once(&self.client, &target, bytes.clone(), self.attempt_timeout()).await;
+        Ok(record(
+            &self.log,
+            Sent {
+                id: delivery_id,
+                url: &target.url,
+                body: body_value(&bytes),
+                time,
+                manual: true,
+            },
+            outcome,
+        ))
     }
 
     /// Whether deliveries are still in flight or waiting for a retry.
@@ -154,6 +228,7 @@ impl Deliverer {
     pub fn reset(&self) {
         lock(&self.tasks).abort_all();
         lock(&self.log).clear();
+        lock(&self.bodies).clear();
     }
 
     /// Cancels every pending delivery.
@@ -172,7 +247,7 @@ struct Job {
     client: reqwest::Client,
     target: DeliveryTarget,
     id: u64,
-    bytes: Vec<u8>,
+    bytes: Bytes,
     body: Value,
     scale: f64,
     timeout: Duration,
@@ -182,59 +257,133 @@ struct Job {
 impl Job {
     async fn run(self) {
         let start = Instant::now();
-        for (n, offset) in SCHEDULE.iter().enumerate() {
+        for offset in SCHEDULE {
             if !offset.is_zero() {
                 tokio::time::sleep_until(start + offset.mul_f64(self.scale)).await;
+                // A resend reached the receiver meanwhile: the callback is delivered.
+                if delivered(&self.log, self.id) {
+                    return;
+                }
             }
             let time = OffsetDateTime::now_utc();
-            let answer = self
-                .client
-                .post(&self.target.url)
-                .header(CALLBACK_TOKEN_HEADER, self.target.token.expose())
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .timeout(self.timeout)
-                .body(self.bytes.clone())
-                .send()
-                .await;
-            let (status, response, error) = match answer {
-                Ok(answer) => {
-                    let status = answer.status().as_u16();
-                    let response = read_response(answer).await;
-                    (Some(status), response, None)
-                }
-                Err(e) if e.is_timeout() => (
-                    None,
-                    None,
-                    Some(format!("no answer within {} ms", self.timeout.as_millis())),
-                ),
-                Err(e) => (None, None, Some(describe(&e))),
-            };
-            let delivered = status.is_some_and(|s| (200..300).contains(&s));
-            let attempt = u32::try_from(n + 1).unwrap_or(u32::MAX);
-            tracing::info!(
-                delivery_id = self.id,
-                attempt,
-                status,
-                delivered,
-                "webhook attempt to {}",
-                self.target.url
+            let outcome =
+                send_once(&self.client, &self.target, self.bytes.clone(), self.timeout).await;
+            let attempt = record(
+                &self.log,
+                Sent {
+                    id: self.id,
+                    url: &self.target.url,
+                    body: self.body.clone(),
+                    time,
+                    manual: false,
+                },
+                outcome,
             );
-            lock(&self.log).push(DeliveryAttempt {
-                delivery_id: self.id,
-                attempt,
-                url: self.target.url.clone(),
-                status,
-                delivered,
-                error,
-                response,
-                body: self.body.clone(),
-                time,
-            });
-            if delivered {
+            if attempt.delivered {
                 return;
             }
         }
     }
+}
+
+/// What one POST of a callback brought back.
+struct Outcome {
+    status: Option<u16>,
+    response: Option<String>,
+    error: Option<String>,
+}
+
+/// POSTs a callback once, with the token, waiting at most `timeout` for the answer.
+async fn send_once(
+    client: &reqwest::Client,
+    target: &DeliveryTarget,
+    bytes: Bytes,
+    timeout: Duration,
+) -> Outcome {
+    let answer = client
+        .post(&target.url)
+        .header(CALLBACK_TOKEN_HEADER, target.token.expose())
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .timeout(timeout)
+        .body(bytes)
+        .send()
+        .await;
+    match answer {
+        Ok(answer) => {
+            let status = answer.status().as_u16();
+            let response = read_response(answer).await;
+            Outcome {
+                status: Some(status),
+                response,
+                error: None,
+            }
+        }
+        Err(e) if e.is_timeout() => Outcome {
+            status: None,
+            response: None,
+            error: Some(format!("no answer within {} ms", timeout.as_millis())),
+        },
+        Err(e) => Outcome {
+            status: None,
+            response: None,
+            error: Some(describe(&e)),
+        },
+    }
+}
+
+/// An attempt about to be logged.
+struct Sent<'a> {
+    id: u64,
+    url: &'a str,
+    body: Value,
+    time: OffsetDateTime,
+    manual: bool,
+}
+
+/// Logs an attempt with the next attempt number of its callback (numbers are given as attempts
+/// end, under the log's lock, so a resend and a scheduled retry never share one).
+fn record(log: &Mutex<Vec<DeliveryAttempt>>, sent: Sent<'_>, outcome: Outcome) -> DeliveryAttempt {
+    let delivered = outcome.status.is_some_and(|s| (200..300).contains(&s));
+    let mut log = lock(log);
+    let attempt = log
+        .iter()
+        .rev()
+        .find(|a| a.delivery_id == sent.id)
+        .map_or(1, |a| a.attempt.saturating_add(1));
+    tracing::info!(
+        delivery_id = sent.id,
+        attempt,
+        status = outcome.status,
+        delivered,
+        manual = sent.manual,
+        "webhook attempt to {}",
+        sent.url
+    );
+    let entry = DeliveryAttempt {
+        delivery_id: sent.id,
+        attempt,
+        url: sent.url.to_owned(),
+        status: outcome.status,
+        delivered,
+        error: outcome.error,
+        response: outcome.response,
+        body: sent.body,
+        time: sent.time,
+        manual: sent.manual,
+    };
+    log.push(entry.clone());
+    entry
+}
+
+/// Whether an attempt of this callback reached its receiver.
+fn delivered(log: &Mutex<Vec<DeliveryAttempt>>, id: u64) -> bool {
+    lock(log).iter().any(|a| a.delivery_id == id && a.delivered)
+}
+
+/// The callback body as JSON, or as a JSON string when it is not JSON.
+fn body_value(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
 }
 
 /// The start of the receiver's answer, as text: at most [`RESPONSE_SNIPPET_BYTES`] bytes, cut

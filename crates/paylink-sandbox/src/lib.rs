@@ -9,6 +9,7 @@ mod delivery;
 mod error;
 mod format;
 mod page;
+mod resend;
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
@@ -34,8 +35,9 @@ pub use client::{
     FaultsRequest, PayRequest, ResetDone, SandboxClient, DEFAULT_CONTROL_TIMEOUT,
 };
 pub use control::read_control_body;
-pub use delivery::{Deliverer, DeliveryAttempt, DeliveryTarget, SCHEDULE};
+pub use delivery::{Deliverer, DeliveryAttempt, DeliveryTarget, ResendError, SCHEDULE};
 pub use error::ErrorAnswer;
+pub use resend::{DeliveryOutcome, ResendRequest, Resent, MAX_RESEND};
 
 /// The secret key the sandbox accepts unless told otherwise.
 pub const DEFAULT_SECRET_KEY: &str = "xnd_development_sandbox";
@@ -275,6 +277,8 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/_sandbox/clock/advance", post(control::advance))
         .route("/_sandbox/clock", get(control::clock))
         .route("/_sandbox/deliveries", get(control::deliveries))
+        .route("/_sandbox/deliveries/resend", post(resend::resend_filtered))
+        .route("/_sandbox/deliveries/{id}/resend", post(resend::resend))
         .route("/_sandbox/faults", post(control::faults))
         .route("/_sandbox/reset", post(control::reset))
         .fallback(no_route)
