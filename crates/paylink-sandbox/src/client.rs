@@ -1,7 +1,8 @@
 //! [`SandboxClient`]: the `/_sandbox` control endpoints as typed calls (pay, fail, settle,
-//! expire, move the clock, faults, webhook attempts and resends, reset), for tests, the
-//! `paylink` command and any program that drives a sandbox it did not start. The request and
-//! answer types are the ones the server reads and writes, so the two cannot drift apart.
+//! expire, move the clock, faults, webhook attempts and resends, the request log, reset), for
+//! tests, the `paylink` command and any program that drives a sandbox it did not start. The
+//! request and answer types are the ones the server reads and writes, so the two cannot drift
+//! apart.
 
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::delivery::DeliveryAttempt;
+use crate::requests::LoggedRequest;
 use crate::resend::{ResendRequest, Resent};
 
 /// How long a control call may take, unless the [`reqwest::Client`] given says otherwise.
@@ -338,6 +340,15 @@ impl SandboxClient {
     /// filter field that is wrong.
     pub async fn resend_matching(&self, filter: &ResendRequest) -> Result<Resent, ControlError> {
         self.post(&["deliveries", "resend"], Some(filter)).await
+    }
+
+    /// The request log, newest first (at most [`REQUEST_LOG_CAPACITY`](crate::REQUEST_LOG_CAPACITY)
+    /// requests).
+    ///
+    /// # Errors
+    /// As [`ControlError`] says.
+    pub async fn requests(&self) -> Result<Vec<LoggedRequest>, ControlError> {
+        self.get(&["requests"]).await
     }
 
     /// Sets faults (failures, latency, duplicated or reordered callbacks).

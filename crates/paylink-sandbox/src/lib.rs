@@ -9,6 +9,7 @@ mod delivery;
 mod error;
 mod format;
 mod page;
+mod requests;
 mod resend;
 
 use std::future::IntoFuture;
@@ -37,6 +38,7 @@ pub use client::{
 pub use control::read_control_body;
 pub use delivery::{Deliverer, DeliveryAttempt, DeliveryTarget, ResendError, SCHEDULE};
 pub use error::ErrorAnswer;
+pub use requests::{LoggedRequest, RequestLog, REQUEST_BODY_CAP, REQUEST_LOG_CAPACITY};
 pub use resend::{DeliveryOutcome, ResendRequest, Resent, MAX_RESEND};
 
 /// The secret key the sandbox accepts unless told otherwise.
@@ -116,6 +118,7 @@ pub struct SandboxState {
     base_url: String,
     engine: FakeGateway,
     deliverer: Deliverer,
+    requests: RequestLog,
     forwarder: Mutex<Option<JoinHandle<()>>>,
     clock_offset: Mutex<time::Duration>,
 }
@@ -144,6 +147,7 @@ impl SandboxState {
             base_url: base_url.into(),
             engine,
             deliverer,
+            requests: RequestLog::default(),
             forwarder: Mutex::new(None),
             clock_offset: Mutex::new(offset),
         })
@@ -186,7 +190,13 @@ impl SandboxState {
         &self.deliverer
     }
 
-    /// Forgets every invoice, callback, fault and webhook attempt: the engine is reset in place
+    /// The log of the last requests to the API, checkout and control routes.
+    pub fn requests(&self) -> &RequestLog {
+        &self.requests
+    }
+
+    /// Forgets every invoice, callback, fault, webhook attempt and logged request: the engine is
+    /// reset in place
     /// (its clock back at its start, or at the wall clock in [`ClockMode::Wall`]), and callbacks
     /// still queued from before the reset are dropped.
     pub fn reset(self: &Arc<Self>) {
@@ -195,6 +205,7 @@ impl SandboxState {
             *lock(&self.clock_offset) = OffsetDateTime::now_utc() - self.engine.now();
         }
         self.deliverer.reset();
+        self.requests.clear();
         self.start_delivery();
     }
 
@@ -255,7 +266,8 @@ impl Drop for SandboxState {
 }
 
 /// Every route of the sandbox: Xendit's invoice API, the checkout page and the `/_sandbox`
-/// controls, with JSON answers for unknown routes (404) and wrong methods (405).
+/// controls, with JSON answers for unknown routes (404) and wrong methods (405). Requests to
+/// all but the request log itself are recorded in the request log.
 pub fn router(state: Arc<SandboxState>) -> Router {
     Router::new()
         .route("/v2/invoices", post(api::create).get(api::list))
@@ -283,6 +295,11 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/_sandbox/reset", post(control::reset))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            requests::record,
+        ))
+        .route("/_sandbox/requests", get(requests::list))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             follow_wall_clock,
