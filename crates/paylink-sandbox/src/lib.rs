@@ -8,6 +8,7 @@ mod control;
 mod delivery;
 mod error;
 mod format;
+mod inspector;
 mod page;
 mod requests;
 mod resend;
@@ -265,9 +266,10 @@ impl Drop for SandboxState {
     }
 }
 
-/// Every route of the sandbox: Xendit's invoice API, the checkout page and the `/_sandbox`
-/// controls, with JSON answers for unknown routes (404) and wrong methods (405). Requests to
-/// all but the request log itself are recorded in the request log.
+/// Every route of the sandbox: Xendit's invoice API, the checkout page, the `/_sandbox`
+/// controls and the inspector, with JSON answers for unknown routes (404) and wrong methods
+/// (405). Requests to all but the inspector's pages and the request log itself are recorded
+/// in the request log.
 pub fn router(state: Arc<SandboxState>) -> Router {
     Router::new()
         .route("/v2/invoices", post(api::create).get(api::list))
@@ -293,13 +295,14 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/_sandbox/deliveries/{id}/resend", post(resend::resend))
         .route("/_sandbox/faults", post(control::faults))
         .route("/_sandbox/reset", post(control::reset))
+        .merge(inspector::forms())
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             requests::record,
         ))
-        .route("/_sandbox/requests", get(requests::list))
+        .merge(inspector::pages().method_not_allowed_fallback(wrong_method))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             follow_wall_clock,

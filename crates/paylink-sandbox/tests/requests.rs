@@ -150,15 +150,39 @@ async fn the_log_is_newest_first_with_status_times_and_errors() {
 }
 
 #[tokio::test]
-async fn the_log_does_not_log_its_own_reads() {
+async fn the_inspector_pages_and_the_log_itself_are_not_logged() {
     let (_sandbox, client) = start_default().await;
-    let id = id_of(&client.invoice("quiet-log").await);
-    client.get("/_sandbox/requests").await;
+    let id = id_of(&client.invoice("quiet-pages").await);
+    for path in [
+        "/_sandbox",
+        "/_sandbox/",
+        "/_sandbox/log",
+        "/_sandbox/requests",
+        &format!("/_sandbox/invoices/{id}"),
+    ] {
+        let answer = client.send(client.plain(Method::GET, path)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}");
+    }
     client
         .send(client.plain(Method::GET, &format!("/web/{id}")))
         .await;
+    client
+        .send(
+            client
+                .plain(Method::POST, &format!("/_sandbox/forms/invoices/{id}/pay"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("channel=BNI&back=%2F_sandbox%2F"),
+        )
+        .await;
     let paths: Vec<String> = log(&client).await.into_iter().map(|r| r.path).collect();
-    assert_eq!(paths, [format!("/web/{id}"), "/v2/invoices".to_owned()]);
+    assert_eq!(
+        paths,
+        [
+            format!("/_sandbox/forms/invoices/{id}/pay"),
+            format!("/web/{id}"),
+            "/v2/invoices".to_owned(),
+        ]
+    );
 }
 
 #[tokio::test]
