@@ -103,6 +103,10 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
         Some(url) => println!("webhooks: POST {url}"),
         None => println!("webhooks: off (no --callback-url)"),
     }
+    println!(
+        "inspector: {}/_sandbox/ (open it in a browser)",
+        running.url()
+    );
     println!("press Ctrl-C to stop");
     wait_for_stop()
         .await
