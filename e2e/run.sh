@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end tests against a real `paylink sandbox` process: the official xendit-node SDK
-# (e2e/node) and a click-through of the checkout page in headless Chromium (e2e/browser).
-# Prints one `e2e: N passed, N failed` line and exits non-zero on any failure.
+# (e2e/node) and click-throughs of the checkout page and the inspector in headless Chromium
+# (e2e/browser). Prints one `e2e: N passed, N failed` line and exits non-zero on any failure.
 #
-# Environment: PAYLINK_E2E_PORT (default: a free port), CHROMIUM_PATH (default /usr/bin/chromium).
+# The sandbox delivers webhooks to http://127.0.0.1:$PAYLINK_E2E_CALLBACK_PORT/xendit/callback,
+# where the inspector test listens; callbacks sent while nothing listens there are refused and
+# retried on Xendit's schedule (the first retry 15 min later, after the run).
+#
+# Environment: PAYLINK_E2E_PORT and PAYLINK_E2E_CALLBACK_PORT (default: free ports),
+# CHROMIUM_PATH (default /usr/bin/chromium), PAYLINK_E2E_UPDATE_IMAGES=1 to write the
+# inspector's screenshots to docs/images/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -44,7 +50,9 @@ bin="$target_dir/debug/paylink"
 
 port="${PAYLINK_E2E_PORT:-$(free_port)}"
 addr="127.0.0.1:$port"
-"$bin" sandbox --addr "$addr" --secret-key "$secret_key" >"$log" 2>&1 &
+callback_port="${PAYLINK_E2E_CALLBACK_PORT:-$(free_port)}"
+"$bin" sandbox --addr "$addr" --secret-key "$secret_key" \
+  --callback-url "http://127.0.0.1:$callback_port/xendit/callback" >"$log" 2>&1 &
 sandbox_pid=$!
 for _ in $(seq 1 100); do
   grep -q "listening on" "$log" 2>/dev/null && break
@@ -59,6 +67,7 @@ echo "e2e: $(head -n 1 "$log")"
 
 export PAYLINK_SANDBOX_URL="http://$addr"
 export PAYLINK_SECRET_KEY="$secret_key"
+export PAYLINK_E2E_CALLBACK_PORT="$callback_port"
 
 # Runs one suite with node's test runner and adds its counts to the totals.
 run_suite() {
@@ -86,7 +95,7 @@ run_suite() {
 }
 
 run_suite "official xendit-node SDK" "$root/e2e/node"
-run_suite "checkout page in headless Chromium" "$root/e2e/browser"
+run_suite "checkout page and inspector in headless Chromium" "$root/e2e/browser"
 
 stop_sandbox
 if [ "$failed" -gt 0 ]; then

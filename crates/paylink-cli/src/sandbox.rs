@@ -209,6 +209,10 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
             None => println!("data: {} (new)", dir.display()),
         }
     }
+    println!(
+        "inspector: {}/_sandbox/ (open it in a browser)",
+        running.url()
+    );
     println!("press Ctrl-C to stop");
     wait_for_stop()
         .await

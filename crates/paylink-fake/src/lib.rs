@@ -14,7 +14,7 @@ mod payer;
 pub use callback::{CallbackBuildError, CallbackBuilder};
 pub use engine::{
     CallbackEvent, Changes, EngineSnapshot, FailureSnapshot, FakeConfig, FakeError, FakeGateway,
-    FakeGatewayBuilder, InvoiceSnapshot, PayWith, PaymentSnapshot, RestoreError, SeedBatchError,
-    SeedError, SeedInvoice, DEFAULT_INVOICE_BASE_URL, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT,
-    RETAIL_OUTLET_MAX_IDR,
+    FakeGatewayBuilder, InvoiceFilter, InvoicePage, InvoiceSnapshot, PageStart, PayWith,
+    PaymentSnapshot, RestoreError, SeedBatchError, SeedError, SeedInvoice,
+    DEFAULT_INVOICE_BASE_URL, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, RETAIL_OUTLET_MAX_IDR,
 };

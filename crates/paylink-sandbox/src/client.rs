@@ -1,7 +1,8 @@
-//! [`SandboxClient`]: the `/_sandbox` control endpoints as typed calls (pay, fail, settle, move
-//! the clock, faults, webhook attempts, reset), for tests, the `paylink` command and any
-//! program that drives a sandbox it did not start. The request and answer types are the ones the
-//! server reads and writes, so the two cannot drift apart.
+//! [`SandboxClient`]: the `/_sandbox` control endpoints as typed calls (pay, fail, settle,
+//! expire, move the clock, faults, webhook attempts and resends, the request log, reset), for
+//! tests, the `paylink` command and any program that drives a sandbox it did not start. The
+//! request and answer types are the ones the server reads and writes, so the two cannot drift
+//! apart.
 
 use std::time::Duration;
 
@@ -15,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::delivery::DeliveryAttempt;
+use crate::requests::LoggedRequest;
+use crate::resend::{ResendRequest, Resent};
 
 /// How long a control call may take, unless the [`reqwest::Client`] given says otherwise.
 pub const DEFAULT_CONTROL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -283,6 +286,14 @@ impl SandboxClient {
         self.post::<(), _>(&["invoices", id, "settle"], None).await
     }
 
+    /// Expires a PENDING link now, whatever its `for-user-id`, and sends its EXPIRED webhook.
+    ///
+    /// # Errors
+    /// [`ControlError::Refused`] for an unknown link, or one that is paid or expired.
+    pub async fn expire(&self, id: &str) -> Result<Invoice, ControlError> {
+        self.post::<(), _>(&["invoices", id, "expire"], None).await
+    }
+
     /// Moves the clock by `by` (whole seconds); each link that falls due expires and sends its
     /// webhook.
     ///
@@ -310,6 +321,37 @@ impl SandboxClient {
     /// As [`ControlError`] says.
     pub async fn deliveries(&self) -> Result<Vec<DeliveryAttempt>, ControlError> {
         self.get(&["deliveries"]).await
+    }
+
+    /// Sends the callback of delivery `delivery_id` once more, byte for byte, as a new attempt
+    /// marked `manual` (no retry); answers that attempt, delivered or not.
+    ///
+    /// # Errors
+    /// [`ControlError::Refused`] with `DELIVERY_NOT_FOUND` (404) for an unknown delivery, or
+    /// `NO_CALLBACK_URL` (409) when webhooks are off.
+    pub async fn resend(&self, delivery_id: u64) -> Result<DeliveryAttempt, ControlError> {
+        let id = delivery_id.to_string();
+        self.post::<(), _>(&["deliveries", &id, "resend"], None)
+            .await
+    }
+
+    /// Sends again every delivery matching `filter` (at most
+    /// [`MAX_RESEND`](crate::MAX_RESEND)), each as a new attempt; answers the ids resent.
+    ///
+    /// # Errors
+    /// [`ControlError::Refused`] with `TOO_MANY_DELIVERIES` when more match, or naming the
+    /// filter field that is wrong.
+    pub async fn resend_matching(&self, filter: &ResendRequest) -> Result<Resent, ControlError> {
+        self.post(&["deliveries", "resend"], Some(filter)).await
+    }
+
+    /// The request log, newest first (at most [`REQUEST_LOG_CAPACITY`](crate::REQUEST_LOG_CAPACITY)
+    /// requests).
+    ///
+    /// # Errors
+    /// As [`ControlError`] says.
+    pub async fn requests(&self) -> Result<Vec<LoggedRequest>, ControlError> {
+        self.get(&["requests"]).await
     }
 
     /// Sets faults (failures, latency, duplicated or reordered callbacks).

@@ -1,6 +1,7 @@
-//! The `/_sandbox` control endpoints: pay, fail and settle a link, move the clock, list webhook
-//! attempts, inject faults, reset. JSON in and out; no authentication (the sandbox is a local
-//! test tool).
+//! The `/_sandbox` control endpoints: pay, fail, settle and expire a link, move the clock, list
+//! webhook attempts, inject faults, reset. JSON in and out; no authentication (the sandbox is a
+//! local test tool). Each action is one function ([`pay_link`], [`fail_link`], [`settle_link`],
+//! [`expire_link`], [`advance_clock`]) that the JSON route and the inspector's form both call.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,7 +23,7 @@ use super::delivery::DeliveryAttempt;
 use super::error::ErrorAnswer;
 use super::page;
 use super::SandboxState;
-use paylink_fake::{FakeError, PayWith};
+use paylink_fake::{FakeError, FakeGateway, PayWith};
 
 /// `POST /_sandbox/invoices/{id}/pay`.
 pub(crate) async fn pay(
@@ -30,8 +31,21 @@ pub(crate) async fn pay(
     InvoiceId(id): InvoiceId,
     request: Request,
 ) -> Result<Json<Invoice>, ErrorAnswer> {
-    let (engine, with) = payment(&state, &id, request).await?;
-    engine.pay(&id, with).map(Json).map_err(fake_error)
+    let body = payment(&state, request).await?;
+    pay_link(&state.engine_of(&id), &id, body).map(Json)
+}
+
+/// Pays a link through the channel (or method) asked for, else the first one it offers.
+///
+/// # Errors
+/// The refusal, as the JSON route answers it.
+pub(crate) fn pay_link(
+    engine: &FakeGateway,
+    id: &str,
+    body: PayRequest,
+) -> Result<Invoice, ErrorAnswer> {
+    let with = pay_with(engine, id, body)?;
+    engine.pay(id, with).map_err(fake_error)
 }
 
 /// `POST /_sandbox/invoices/{id}/pay-after-expiry`: a payment that lands after the link
@@ -41,7 +55,9 @@ pub(crate) async fn pay_after_expiry(
     InvoiceId(id): InvoiceId,
     request: Request,
 ) -> Result<Json<Invoice>, ErrorAnswer> {
-    let (engine, with) = payment(&state, &id, request).await?;
+    let body = payment(&state, request).await?;
+    let engine = state.engine_of(&id);
+    let with = pay_with(&engine, &id, body)?;
     engine
         .pay_after_expiry(&id, with)
         .map(Json)
@@ -54,25 +70,31 @@ pub(crate) async fn fail(
     InvoiceId(id): InvoiceId,
     request: Request,
 ) -> Result<Json<FailedPayment>, ErrorAnswer> {
-    let (engine, with) = payment(&state, &id, request).await?;
-    let invoice = engine.fail_payment(&id, with).map_err(fake_error)?;
-    let failed_attempts = engine.failed_attempts(&id).unwrap_or(0);
-    Ok(Json(FailedPayment {
-        invoice,
-        failed_attempts,
-    }))
+    let body = payment(&state, request).await?;
+    fail_link(&state.engine_of(&id), &id, body).map(Json)
 }
 
-/// The engine and the payment a pay, fail or late-payment body asks for.
-async fn payment(
-    state: &SandboxState,
+/// Records a failed payment attempt; the link stays payable.
+///
+/// # Errors
+/// As [`pay_link`].
+pub(crate) fn fail_link(
+    engine: &FakeGateway,
     id: &str,
-    request: Request,
-) -> Result<(paylink_fake::FakeGateway, PayWith), ErrorAnswer> {
-    let body: PayRequest = read_json(state, request).await?.unwrap_or_default();
-    let engine = state.engine_of(id);
-    let with = pay_with(&engine, id, body)?;
-    Ok((engine, with))
+    body: PayRequest,
+) -> Result<FailedPayment, ErrorAnswer> {
+    let with = pay_with(engine, id, body)?;
+    let invoice = engine.fail_payment(id, with).map_err(fake_error)?;
+    let failed_attempts = engine.failed_attempts(id).unwrap_or(0);
+    Ok(FailedPayment {
+        invoice,
+        failed_attempts,
+    })
+}
+
+/// The payment a pay, fail or late-payment body asks for (none: the defaults).
+async fn payment(state: &SandboxState, request: Request) -> Result<PayRequest, ErrorAnswer> {
+    Ok(read_json(state, request).await?.unwrap_or_default())
 }
 
 /// `POST /_sandbox/invoices/{id}/settle`.
@@ -80,11 +102,32 @@ pub(crate) async fn settle(
     State(state): State<Arc<SandboxState>>,
     InvoiceId(id): InvoiceId,
 ) -> Result<Json<Invoice>, ErrorAnswer> {
-    state
-        .engine_of(&id)
-        .settle(&id)
-        .map(Json)
-        .map_err(fake_error)
+    settle_link(&state.engine_of(&id), &id).map(Json)
+}
+
+/// Settles a paid link.
+///
+/// # Errors
+/// 409 `INVOICE_NOT_PAID` for a PENDING link, and the other refusals.
+pub(crate) fn settle_link(engine: &FakeGateway, id: &str) -> Result<Invoice, ErrorAnswer> {
+    engine.settle(id).map_err(fake_error)
+}
+
+/// `POST /_sandbox/invoices/{id}/expire`: expires a PENDING link now (whatever its
+/// `for-user-id`), with its EXPIRED webhook.
+pub(crate) async fn expire(
+    State(state): State<Arc<SandboxState>>,
+    InvoiceId(id): InvoiceId,
+) -> Result<Json<Invoice>, ErrorAnswer> {
+    expire_link(&state.engine_of(&id), &id).map(Json)
+}
+
+/// Expires a PENDING link now.
+///
+/// # Errors
+/// 409 `INVOICE_ALREADY_PAID` or `INVOICE_EXPIRED`, 404 for an unknown link.
+pub(crate) fn expire_link(engine: &FakeGateway, id: &str) -> Result<Invoice, ErrorAnswer> {
+    engine.expire(id).map_err(fake_error)
 }
 
 /// `POST /_sandbox/clock/advance`: moves the clock and expires what falls due (each expiry
@@ -97,9 +140,14 @@ pub(crate) async fn advance(
     let Some(body) = body else {
         return Err(ErrorAnswer::invalid_field("seconds", "is required"));
     };
-    let (now, expired) = state.advance(Duration::from_secs(body.seconds));
+    Ok(Json(advance_clock(&state, body.seconds)))
+}
+
+/// Moves the clock forward `seconds` and expires what falls due.
+pub(crate) fn advance_clock(state: &SandboxState, seconds: u64) -> Advanced {
+    let (now, expired) = state.advance(Duration::from_secs(seconds));
     let expired = expired.into_iter().map(|i| i.id).collect();
-    Ok(Json(Advanced { now, expired }))
+    Advanced { now, expired }
 }
 
 /// `GET /_sandbox/clock`.
@@ -219,11 +267,7 @@ fn default_code(status: u16) -> &'static str {
 
 /// The payment to make: the channel asked for, else the first channel of the method asked for,
 /// else the first channel the link offers.
-fn pay_with(
-    engine: &paylink_fake::FakeGateway,
-    id: &str,
-    body: PayRequest,
-) -> Result<PayWith, ErrorAnswer> {
+fn pay_with(engine: &FakeGateway, id: &str, body: PayRequest) -> Result<PayWith, ErrorAnswer> {
     let method = body.payment_method.as_deref().map(PaymentMethod::from);
     let channel = match body.payment_channel {
         Some(c) => ChannelCode::new(c),

@@ -9,7 +9,10 @@ mod control;
 mod delivery;
 mod error;
 mod format;
+mod inspector;
 mod page;
+mod requests;
+mod resend;
 mod seed;
 mod server;
 mod state;
@@ -35,10 +38,12 @@ pub use config::{
 };
 pub use control::read_control_body;
 pub use delivery::{
-    Deliverer, DeliveryAttempt, DeliveryChanges, DeliveryRecord, DeliveryTarget, DEFAULT_ACCOUNT,
-    SCHEDULE,
+    Deliverer, DeliveryAttempt, DeliveryChanges, DeliveryRecord, DeliveryTarget, ResendError,
+    DEFAULT_ACCOUNT, SCHEDULE,
 };
 pub use error::ErrorAnswer;
+pub use requests::{LoggedRequest, RequestLog, REQUEST_BODY_CAP, REQUEST_LOG_CAPACITY};
+pub use resend::{DeliveryOutcome, ResendRequest, Resent, MAX_RESEND};
 pub use seed::{
     apply_seed, check_seed, load_seed_file, parse_seed, SeedEntry, SeedFileError, SEED_KEYS,
 };
@@ -46,8 +51,10 @@ pub use server::Sandbox;
 pub use state::{Account, SandboxState};
 pub use store::{StoreError, DATABASE_FILE};
 
-/// Every route of the sandbox: Xendit's invoice API, the checkout page and the `/_sandbox`
-/// controls, with JSON answers for unknown routes (404) and wrong methods (405).
+/// Every route of the sandbox: Xendit's invoice API, the checkout page, the `/_sandbox`
+/// controls and the inspector, with JSON answers for unknown routes (404) and wrong methods
+/// (405). Requests to all but the inspector's pages and the request log itself are recorded
+/// in the request log.
 pub fn router(state: Arc<SandboxState>) -> Router {
     Router::new()
         .route("/v2/invoices", post(api::create).get(api::list))
@@ -65,13 +72,22 @@ pub fn router(state: Arc<SandboxState>) -> Router {
             post(control::pay_after_expiry),
         )
         .route("/_sandbox/invoices/{id}/settle", post(control::settle))
+        .route("/_sandbox/invoices/{id}/expire", post(control::expire))
         .route("/_sandbox/clock/advance", post(control::advance))
         .route("/_sandbox/clock", get(control::clock))
         .route("/_sandbox/deliveries", get(control::deliveries))
+        .route("/_sandbox/deliveries/resend", post(resend::resend_filtered))
+        .route("/_sandbox/deliveries/{id}/resend", post(resend::resend))
         .route("/_sandbox/faults", post(control::faults))
         .route("/_sandbox/reset", post(control::reset))
+        .merge(inspector::forms())
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            requests::record,
+        ))
+        .merge(inspector::pages().method_not_allowed_fallback(wrong_method))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             around_each_request,

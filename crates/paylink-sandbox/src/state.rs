@@ -17,6 +17,7 @@ use crate::config::{AccountConfig, ClockMode, SandboxConfig};
 use crate::delivery::{Deliverer, DeliveryTarget};
 use crate::error::ErrorAnswer;
 use crate::lock;
+use crate::requests::RequestLog;
 use crate::store::Committer;
 
 /// One business served by the sandbox: its name, key, webhook receiver and engine.
@@ -60,6 +61,7 @@ pub struct SandboxState {
     base_url: String,
     accounts: Vec<Account>,
     deliverer: Deliverer,
+    requests: RequestLog,
     forwarders: Mutex<Vec<JoinHandle<()>>>,
     clock_offset: Mutex<time::Duration>,
     meta_changes: AtomicU64,
@@ -123,6 +125,7 @@ impl SandboxState {
             base_url: base_url.into(),
             accounts,
             deliverer,
+            requests: RequestLog::default(),
             forwarders: Mutex::new(Vec::new()),
             clock_offset: Mutex::new(offset),
             meta_changes: AtomicU64::new(0),
@@ -214,8 +217,13 @@ impl SandboxState {
         &self.deliverer
     }
 
-    /// Forgets every invoice, callback, fault and webhook attempt of every account: the
-    /// engines are reset in place (their clocks back at the start, or at the wall clock in
+    /// The log of the last requests to the API, checkout and control routes.
+    pub fn requests(&self) -> &RequestLog {
+        &self.requests
+    }
+
+    /// Forgets every invoice, callback, fault, webhook attempt and logged request of every
+    /// account: the engines are reset in place (their clocks back at the start, or at the wall clock in
     /// [`ClockMode::Wall`]), and callbacks still queued from before the reset are dropped.
     pub fn reset(self: &Arc<Self>) {
         for account in &self.accounts {
@@ -226,6 +234,7 @@ impl SandboxState {
             self.meta_changes.fetch_add(1, Ordering::AcqRel);
         }
         self.deliverer.reset();
+        self.requests.clear();
         self.start_delivery();
     }
 

@@ -26,6 +26,7 @@ mod channels;
 mod config;
 mod error;
 mod faults;
+mod inspect;
 mod outbox;
 mod payload;
 mod payments;
@@ -65,6 +66,7 @@ pub use config::{FakeConfig, FakeGatewayBuilder};
 use faults::Faults;
 
 pub use error::FakeError;
+pub use inspect::{InvoiceFilter, InvoicePage, PageStart};
 
 /// The hosted checkout base of Xendit's test mode; `invoice_url` is this followed by the id.
 pub const DEFAULT_INVOICE_BASE_URL: &str = "https://checkout-staging.xendit.co/web/";

@@ -159,7 +159,7 @@ pub(super) fn family_of(with: &PayWith) -> Option<ChannelFamily> {
         .or_else(|| with.channel.family())
 }
 
-fn transition_error(id: &str, lifecycle: &Lifecycle, e: TransitionError) -> FakeError {
+pub(super) fn transition_error(id: &str, lifecycle: &Lifecycle, e: TransitionError) -> FakeError {
     let id = id.to_owned();
     match e {
         TransitionError::AlreadyExpired { expired_at } => FakeError::Expired { id, expired_at },

@@ -2,6 +2,8 @@
 //! small HTTP client speaking to it as an SDK would.
 #![allow(dead_code)]
 
+pub(crate) mod receiver;
+
 use paylink_fake::FakeGateway;
 use paylink_sandbox::{Sandbox, SandboxConfig};
 use reqwest::{Method, RequestBuilder, StatusCode};

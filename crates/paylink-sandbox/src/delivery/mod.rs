@@ -1,7 +1,9 @@
 //! Webhook delivery as Xendit does it: each callback is POSTed as JSON with the
 //! `x-callback-token` header; a non-2xx answer or a timeout is retried at +15 min, +1 h, +3 h,
 //! +6 h, +12 h and +24 h after the first attempt (spec section 8.1), all scaled by a factor so
-//! tests run in milliseconds. Delivery is at least once; every attempt is logged.
+//! tests run in milliseconds. Delivery is at least once; every attempt is logged. A callback can
+//! be sent once more on request ([`Deliverer::resend`]), byte for byte, as a new attempt; one
+//! that reached its receiver that way gets no more scheduled retries.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,13 +11,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use paylink_core::timestamp;
-use paylink_core::{CallbackToken, CALLBACK_TOKEN_HEADER};
+use paylink_core::CallbackToken;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
+mod send;
+
+use send::{body_value, post_once, Job};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
-use tokio::time::Instant;
 
 /// When each attempt starts, counted from the first one: the first attempt, then Xendit's six
 /// retries.
@@ -48,10 +52,11 @@ pub struct DeliveryAttempt {
     /// The account whose callback it is.
     #[serde(default)]
     pub account: String,
-    /// 1 for the first attempt, 2 for the first retry...
+    /// 1 for the first attempt, 2 for the next one (a retry or a resend)...
     pub attempt: u32,
-    /// Whether it was a resend asked for by hand rather than one of the scheduled attempts.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    /// Whether it was a resend asked for (`POST /_sandbox/deliveries/{id}/resend`) rather than
+    /// an attempt of the retry schedule.
+    #[serde(default)]
     pub manual: bool,
     /// Where it was sent.
     pub url: String,
@@ -69,6 +74,24 @@ pub struct DeliveryAttempt {
     /// When the attempt was made (wall clock, UTC).
     #[serde(with = "timestamp")]
     pub time: OffsetDateTime,
+}
+
+/// Why a callback could not be sent again.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResendError {
+    /// No callback was queued with this delivery id (or it was forgotten by a reset).
+    #[error("no delivery with id {id}")]
+    UnknownDelivery {
+        /// The id asked for.
+        id: u64,
+    },
+    /// No callback URL is configured any more.
+    #[error("no callback URL is configured: there is nowhere to send delivery {id}")]
+    NoCallbackUrl {
+        /// The delivery.
+        id: u64,
+    },
 }
 
 /// Where and how callbacks go.
@@ -152,23 +175,48 @@ impl Inner {
             .flatten()
     }
 
-    fn record_attempt(&self, attempt: DeliveryAttempt, finished: bool) {
+    /// Logs an attempt with the next attempt number of its callback (numbers are given as
+    /// attempts end, under the log's lock, so a resend and a scheduled retry never share one),
+    /// and marks the delivery finished when `finished`.
+    fn record_attempt(&self, mut attempt: DeliveryAttempt, finished: bool) -> DeliveryAttempt {
         let id = attempt.delivery_id;
         let scheduled = !attempt.manual;
-        lock(&self.log).push(attempt.clone());
+        {
+            let mut log = lock(&self.log);
+            attempt.attempt = log
+                .iter()
+                .rev()
+                .find(|a| a.delivery_id == id)
+                .map_or(1, |a| a.attempt.saturating_add(1));
+            log.push(attempt.clone());
+        }
+        tracing::info!(
+            delivery_id = id,
+            attempt = attempt.attempt,
+            status = attempt.status,
+            delivered = attempt.delivered,
+            manual = attempt.manual,
+            "webhook attempt to {}",
+            attempt.url
+        );
         if let Some(d) = lock(&self.deliveries).get_mut(&id) {
             if scheduled {
-                d.attempts = d.attempts.max(attempt.attempt);
+                d.attempts = d.attempts.saturating_add(1);
             }
             d.finished |= finished;
         }
         let mut journal = lock(&self.journal);
         if journal.on {
             journal.deliveries.insert(id);
-            journal.attempts.push(attempt);
+            journal.attempts.push(attempt.clone());
         }
         drop(journal);
         self.changed();
+        attempt
+    }
+
+    fn delivered(&self, id: u64) -> bool {
+        lock(&self.deliveries).get(&id).is_none_or(|d| d.finished)
     }
 }
 
@@ -284,6 +332,64 @@ impl Deliverer {
         lock(&self.inner.deliveries).values().cloned().collect()
     }
 
+    /// The callback body of a delivery as it was sent, byte for byte.
+    pub fn callback_body(&self, delivery_id: u64) -> Option<String> {
+        lock(&self.inner.deliveries)
+            .get(&delivery_id)
+            .map(|d| d.body.clone())
+    }
+
+    /// Where the first account's callbacks go now, if anywhere.
+    pub fn callback_url(&self) -> Option<String> {
+        let account = lock(&self.inner.targets).default_account.clone();
+        self.callback_url_of(&account)
+    }
+
+    /// Where `account`'s callbacks go now, if anywhere.
+    pub fn callback_url_of(&self, account: &str) -> Option<String> {
+        self.inner.target_of(account).map(|t| t.url)
+    }
+
+    /// Sends the callback of `delivery_id` once more, now, byte for byte and with the token, to
+    /// its account's current receiver: one attempt with no retry, logged with the next attempt
+    /// number and marked `manual`. Answers that attempt (delivered or not). When it is
+    /// delivered, the callback's scheduled retries stop.
+    ///
+    /// # Errors
+    /// [`ResendError::UnknownDelivery`] for an id no callback had;
+    /// [`ResendError::NoCallbackUrl`] when its account has no receiver.
+    pub async fn resend(&self, delivery_id: u64) -> Result<DeliveryAttempt, ResendError> {
+        let record = lock(&self.inner.deliveries)
+            .get(&delivery_id)
+            .cloned()
+            .ok_or(ResendError::UnknownDelivery { id: delivery_id })?;
+        let target = self
+            .inner
+            .target_of(&record.account)
+            .ok_or(ResendError::NoCallbackUrl { id: delivery_id })?;
+        let time = OffsetDateTime::now_utc();
+        let timeout = self.attempt_timeout();
+        let (status, response, error) =
+            post_once(&self.inner.client, &target, record.body.as_bytes(), timeout).await;
+        let delivered = status.is_some_and(|s| (200..300).contains(&s));
+        Ok(self.inner.record_attempt(
+            DeliveryAttempt {
+                delivery_id,
+                account: record.account.clone(),
+                attempt: 0,
+                manual: true,
+                url: target.url.clone(),
+                status,
+                delivered,
+                error,
+                response,
+                body: body_value(&record.body),
+                time,
+            },
+            delivered,
+        ))
+    }
+
     /// Whether deliveries are still in flight or waiting for a retry.
     pub fn is_busy(&self) -> bool {
         let mut tasks = lock(&self.tasks);
@@ -383,128 +489,6 @@ impl Drop for Deliverer {
 
 fn attempt_timeout(scale: f64) -> Duration {
     ATTEMPT_TIMEOUT.mul_f64(scale).max(MIN_ATTEMPT_TIMEOUT)
-}
-
-/// One POST of a callback to `target`: the attempt as logged, and whether it was accepted.
-pub(crate) async fn post_once(
-    client: &reqwest::Client,
-    target: &DeliveryTarget,
-    bytes: &[u8],
-    timeout: Duration,
-) -> (Option<u16>, Option<String>, Option<String>) {
-    let answer = client
-        .post(&target.url)
-        .header(CALLBACK_TOKEN_HEADER, target.token.expose())
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .timeout(timeout)
-        .body(bytes.to_vec())
-        .send()
-        .await;
-    match answer {
-        Ok(answer) => {
-            let status = answer.status().as_u16();
-            let response = read_response(answer).await;
-            (Some(status), response, None)
-        }
-        Err(e) if e.is_timeout() => (
-            None,
-            None,
-            Some(format!("no answer within {} ms", timeout.as_millis())),
-        ),
-        Err(e) => (None, None, Some(describe(&e))),
-    }
-}
-
-struct Job {
-    inner: Arc<Inner>,
-    record: DeliveryRecord,
-}
-
-impl Job {
-    async fn run(self) {
-        let inner = &self.inner;
-        let record = &self.record;
-        // The schedule counts from when the callback was queued, also after a restart.
-        let waited = (OffsetDateTime::now_utc() - record.queued_at)
-            .try_into()
-            .unwrap_or(Duration::ZERO);
-        let start = Instant::now()
-            .checked_sub(waited)
-            .unwrap_or_else(Instant::now);
-        let body: Value = serde_json::from_str(&record.body)
-            .unwrap_or_else(|_| Value::String(record.body.clone()));
-        let timeout = attempt_timeout(inner.scale);
-        for (n, offset) in SCHEDULE.iter().enumerate().skip(record.attempts as usize) {
-            if !offset.is_zero() {
-                tokio::time::sleep_until(start + offset.mul_f64(inner.scale)).await;
-            }
-            let Some(target) = inner.target_of(&record.account) else {
-                return;
-            };
-            let time = OffsetDateTime::now_utc();
-            let (status, response, error) =
-                post_once(&inner.client, &target, record.body.as_bytes(), timeout).await;
-            let delivered = status.is_some_and(|s| (200..300).contains(&s));
-            let attempt = u32::try_from(n + 1).unwrap_or(u32::MAX);
-            tracing::info!(
-                delivery_id = record.id,
-                attempt,
-                status,
-                delivered,
-                "webhook attempt to {}",
-                target.url
-            );
-            let last = n + 1 == SCHEDULE.len();
-            inner.record_attempt(
-                DeliveryAttempt {
-                    delivery_id: record.id,
-                    account: record.account.clone(),
-                    attempt,
-                    manual: false,
-                    url: target.url.clone(),
-                    status,
-                    delivered,
-                    error,
-                    response,
-                    body: body.clone(),
-                    time,
-                },
-                delivered || last,
-            );
-            if delivered {
-                return;
-            }
-        }
-    }
-}
-
-/// The start of the receiver's answer, as text: at most [`RESPONSE_SNIPPET_BYTES`] bytes, cut
-/// at a character boundary; `None` for an empty body or one that could not be read.
-async fn read_response(mut answer: reqwest::Response) -> Option<String> {
-    let mut bytes = Vec::new();
-    while bytes.len() <= RESPONSE_SNIPPET_BYTES {
-        match answer.chunk().await {
-            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
-            Ok(None) | Err(_) => break,
-        }
-    }
-    let truncated = bytes.len() > RESPONSE_SNIPPET_BYTES;
-    let mut text = paylink_core::body_snippet(&bytes[..bytes.len().min(RESPONSE_SNIPPET_BYTES)]);
-    if truncated {
-        text.push('…');
-    }
-    (!text.is_empty()).then_some(text)
-}
-
-fn describe(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
