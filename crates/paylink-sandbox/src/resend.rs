@@ -50,6 +50,9 @@ impl DeliveryOutcome {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResendRequest {
+    /// The account whose callbacks to resend (by name); every account's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// The invoice the callback is about (its `id`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<String>,
@@ -146,6 +149,10 @@ pub(crate) fn matching(deliverer: &Deliverer, filter: &ResendRequest) -> Vec<u64
                 .invoice_id
                 .as_ref()
                 .is_none_or(|id| d.invoice_id.as_ref() == Some(id))
+                && filter
+                    .account
+                    .as_ref()
+                    .is_none_or(|name| d.attempts.first().is_some_and(|a| &a.account == name))
                 && filter.status.is_none_or(|s| d.outcome() == s)
                 && filter.event.as_ref().is_none_or(|e| {
                     d.event
@@ -207,8 +214,16 @@ pub(crate) async fn resend_matching(
             ),
         ));
     }
-    if !ids.is_empty() && deliverer.callback_url().is_none() {
-        return Err(resend_error(ResendError::NoCallbackUrl { id: ids[0] }));
+    // Refuse before sending anything when a matching delivery's account has no receiver.
+    let records = deliverer.deliveries();
+    let no_receiver = ids.iter().find(|id| {
+        records
+            .iter()
+            .find(|r| r.id == **id)
+            .is_some_and(|r| deliverer.callback_url_of(&r.account).is_none())
+    });
+    if let Some(&id) = no_receiver {
+        return Err(resend_error(ResendError::NoCallbackUrl { id }));
     }
     let results: Vec<Result<DeliveryAttempt, ResendError>> = futures::stream::iter(ids)
         .map(|id| deliverer.resend(id))

@@ -326,7 +326,7 @@ fn deliveries_card(account: &Account<'_>, deliveries: &[Delivery], back: &str) -
     let _ = write!(
         card,
         r#"<span class="small muted">{}</span></div>"#,
-        match account.deliverer.callback_url() {
+        match account.deliverer.callback_url_of(&account.name) {
             Some(url) => format!("to {}", escape_html(&url)),
             None => "webhooks are off (no callback URL)".to_owned(),
         }

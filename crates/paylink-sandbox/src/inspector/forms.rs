@@ -14,7 +14,7 @@ use super::super::requests::redact::decode_component;
 use super::super::resend::{self, DeliveryOutcome, ResendRequest};
 use super::super::SandboxState;
 use super::layout::{invoice_href, moment, span};
-use super::{account, back_to, value, with_flash, Flash};
+use super::{back_to, value, with_flash, Flash};
 use crate::PayRequest;
 
 /// The fields of a form body.
@@ -80,7 +80,7 @@ pub(crate) async fn pay(
     InvoiceId(id): InvoiceId,
     request: Request,
 ) -> Response {
-    let engine = account(&state).engine;
+    let engine = state.engine_of(&id);
     with_form(&state, request, &invoice_href(&id), "pay", |form| {
         let body = PayRequest {
             payment_method: None,
@@ -102,7 +102,7 @@ pub(crate) async fn fail(
     InvoiceId(id): InvoiceId,
     request: Request,
 ) -> Response {
-    let engine = account(&state).engine;
+    let engine = state.engine_of(&id);
     with_form(
         &state,
         request,
@@ -132,7 +132,7 @@ pub(crate) async fn settle(
     InvoiceId(id): InvoiceId,
     request: Request,
 ) -> Response {
-    let engine = account(&state).engine;
+    let engine = state.engine_of(&id);
     with_form(&state, request, &invoice_href(&id), "settle", |_| {
         let settled = control::settle_link(&engine, &id)?;
         Ok(format!("Settled: the link is {}.", settled.status))
@@ -146,7 +146,7 @@ pub(crate) async fn expire(
     InvoiceId(id): InvoiceId,
     request: Request,
 ) -> Response {
-    let engine = account(&state).engine;
+    let engine = state.engine_of(&id);
     with_form(&state, request, &invoice_href(&id), "expire", |_| {
         let expired = control::expire_link(&engine, &id)?;
         Ok(format!(
@@ -230,7 +230,7 @@ pub(crate) async fn resend(
     };
     let back = back_to(form.get("back"), "/_sandbox/");
     let sent = match resend::delivery_id(&id) {
-        Ok(n) => resend::resend_one(account(&state).deliverer, n).await,
+        Ok(n) => resend::resend_one(state.deliverer(), n).await,
         Err(e) => Err(e),
     };
     let flash = match sent {
@@ -276,9 +276,10 @@ pub(crate) async fn resend_failed(
     };
     let filter = ResendRequest {
         status,
+        account: form.get("account").map(str::to_owned),
         ..ResendRequest::default()
     };
-    let flash = match resend::resend_matching(account(&state).deliverer, &filter).await {
+    let flash = match resend::resend_matching(state.deliverer(), &filter).await {
         Ok(r) => Flash::Done(format!(
             "Resent {} deliveries: {} delivered, {} not delivered.",
             r.resent.len(),

@@ -36,6 +36,8 @@ pub(crate) struct ListParams {
     pub(crate) after: Option<String>,
     /// `limit`: invoices per page.
     pub(crate) limit: usize,
+    /// `account`: the account shown (the first when absent).
+    pub(crate) account: Option<String>,
     /// What could not be read, one sentence each.
     pub(crate) problems: Vec<String>,
 }
@@ -59,6 +61,7 @@ impl ListParams {
         }
         params.external_id = value(pairs, "external_id").map(str::to_owned);
         params.before = value(pairs, "before").map(str::to_owned);
+        params.account = value(pairs, "account").map(str::to_owned);
         params.after = value(pairs, "after").map(str::to_owned);
         if let Some(l) = value(pairs, "limit") {
             match l.parse::<usize>() {
@@ -75,6 +78,7 @@ impl ListParams {
     fn link(&self, before: Option<&str>, after: Option<&str>) -> String {
         let limit = (self.limit != PAGE_SIZE).then(|| self.limit.to_string());
         let link = layout::query(&[
+            ("account", self.account.as_deref()),
             ("status", self.status.as_ref().map(InvoiceStatus::as_str)),
             ("external_id", self.external_id.as_deref()),
             ("limit", limit.as_deref()),
@@ -94,6 +98,7 @@ pub(crate) fn page(
 ) -> String {
     let now = account.engine.now();
     let mut body = String::new();
+    body.push_str(&accounts_card(account));
     body.push_str(r#"<div class="grid">"#);
     body.push_str(&layout::clock_card(now, account.clock, back));
     body.push_str(&webhooks_card(account, back));
@@ -103,8 +108,49 @@ pub(crate) fn page(
     layout::document("Invoices", Nav::Invoices, flash, &body)
 }
 
+/// The account selector, when there are several accounts.
+fn accounts_card(account: &Account<'_>) -> String {
+    if account.names.is_empty() {
+        return String::new();
+    }
+    let mut card = String::from(
+        r#"<nav class="card" id="accounts" aria-label="Accounts"><h2>Accounts</h2><p>"#,
+    );
+    for name in &account.names {
+        if *name == account.name {
+            let _ = write!(
+                card,
+                r#"<strong class="account current" aria-current="page">{}</strong> "#,
+                escape_html(name)
+            );
+        } else {
+            let _ = write!(
+                card,
+                r#"<a class="account" href="/_sandbox/{}">{}</a> "#,
+                escape_html(&layout::query(&[("account", Some(name.as_str()))])),
+                escape_html(name)
+            );
+        }
+    }
+    card.push_str("</p></nav>");
+    card
+}
+
+/// The deliveries of the account shown.
+fn deliveries_of(account: &Account<'_>) -> Vec<resend::Delivery> {
+    resend::deliveries(account.deliverer)
+        .into_iter()
+        .filter(|d| {
+            account.names.is_empty()
+                || d.attempts
+                    .first()
+                    .is_some_and(|a| a.account == account.name)
+        })
+        .collect()
+}
+
 fn webhooks_card(account: &Account<'_>, back: &str) -> String {
-    let deliveries = resend::deliveries(account.deliverer);
+    let deliveries = deliveries_of(account);
     let failing = deliveries
         .iter()
         .filter(|d| d.outcome() == DeliveryOutcome::Failed)
@@ -112,7 +158,7 @@ fn webhooks_card(account: &Account<'_>, back: &str) -> String {
     let mut card = String::from(
         r#"<section class="card" aria-labelledby="hooks-title"><h2 id="hooks-title">Webhooks</h2>"#,
     );
-    match account.deliverer.callback_url() {
+    match account.deliverer.callback_url_of(&account.name) {
         Some(url) => {
             let _ = write!(
                 card,
@@ -134,8 +180,16 @@ fn webhooks_card(account: &Account<'_>, back: &str) -> String {
     if failing > 0 {
         let _ = write!(
             card,
-            r#"<form method="post" action="/_sandbox/forms/deliveries/resend">{}<input type="hidden" name="status" value="FAILED"><button type="submit" class="secondary" id="resend-failed">Resend the {failing} not delivered</button></form>"#,
-            layout::back_field(back)
+            r#"<form method="post" action="/_sandbox/forms/deliveries/resend">{}{}<input type="hidden" name="status" value="FAILED"><button type="submit" class="secondary" id="resend-failed">Resend the {failing} not delivered</button></form>"#,
+            layout::back_field(back),
+            if account.names.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    r#"<input type="hidden" name="account" value="{}">"#,
+                    escape_html(&account.name)
+                )
+            }
         );
     }
     card.push_str("</section>");
@@ -155,7 +209,7 @@ fn invoices_card(account: &Account<'_>, params: &ListParams, now: OffsetDateTime
     let found = account.engine.browse(&filter, &start, params.limit);
     // The latest delivery of each invoice.
     let mut hooks: HashMap<String, (DeliveryOutcome, Option<String>)> = HashMap::new();
-    for d in resend::deliveries(account.deliverer) {
+    for d in deliveries_of(account) {
         if let Some(id) = d.invoice_id.clone() {
             hooks.insert(id, (d.outcome(), d.event.clone()));
         }
@@ -198,10 +252,19 @@ fn invoices_card(account: &Account<'_>, params: &ListParams, now: OffsetDateTime
             params.limit
         );
     }
+    if let Some(name) = &params.account {
+        let _ = write!(
+            card,
+            r#"<input type="hidden" name="account" value="{}">"#,
+            escape_html(name)
+        );
+    }
     card.push_str(r#"<button type="submit" class="secondary" id="filter">Filter</button>"#);
     if filtering {
-        card.push_str(
-            r#"<a class="button secondary" href="/_sandbox/" id="clear-filters">Clear</a>"#,
+        let _ = write!(
+            card,
+            r#"<a class="button secondary" href="/_sandbox/{}" id="clear-filters">Clear</a>"#,
+            escape_html(&layout::query(&[("account", params.account.as_deref())]))
         );
     }
     card.push_str("</form>");

@@ -5,8 +5,9 @@
 //! route for that action, then answers 303 back to the page it came from with a short flash
 //! message (`?done=...` or `?error=...`).
 //!
-//! The pages read an [`Account`]: the pieces of one sandbox world they show. Today there is
-//! one; an account selector only has to pick another.
+//! The pages read an [`Account`]: the pieces of one sandbox world they show. With several
+//! accounts the home page picks one with `?account=NAME` (the first by default) and shows a
+//! selector; an invoice's page and forms act on the account holding that invoice.
 
 mod detail;
 mod forms;
@@ -61,6 +62,10 @@ pub(crate) fn forms() -> Router<Arc<SandboxState>> {
 
 /// What the inspector shows and acts on: one sandbox world.
 pub(crate) struct Account<'a> {
+    /// The account's name.
+    pub(crate) name: String,
+    /// Every account's name, in order, when there are several (for the selector).
+    pub(crate) names: Vec<String>,
     /// The engine: invoices and the clock.
     pub(crate) engine: FakeGateway,
     /// Webhook delivery and its log.
@@ -71,10 +76,34 @@ pub(crate) struct Account<'a> {
     pub(crate) clock: ClockMode,
 }
 
-/// The account a request is about (today: the only one).
-pub(crate) fn account(state: &SandboxState) -> Account<'_> {
+/// The account named `name` (the first when `None`); `None` for an unknown name.
+pub(crate) fn account<'a>(state: &'a SandboxState, name: Option<&str>) -> Option<Account<'a>> {
+    let chosen = match name {
+        Some(name) => state.account(name)?,
+        None => &state.accounts()[0],
+    };
+    Some(view(state, chosen))
+}
+
+/// The account holding the invoice `id` (the first when none does).
+pub(crate) fn account_of_invoice<'a>(state: &'a SandboxState, id: &str) -> Account<'a> {
+    view(state, state.account_of_invoice(id))
+}
+
+fn view<'a>(state: &'a SandboxState, chosen: &crate::state::Account) -> Account<'a> {
+    let names = if state.accounts().len() > 1 {
+        state
+            .accounts()
+            .iter()
+            .map(|a| a.name().to_owned())
+            .collect()
+    } else {
+        Vec::new()
+    };
     Account {
-        engine: state.engine(),
+        name: chosen.name().to_owned(),
+        names,
+        engine: chosen.engine(),
         deliverer: state.deliverer(),
         requests: state.requests(),
         clock: state.config().clock,
@@ -169,14 +198,24 @@ pub(crate) fn with_flash(back: &str, flash: &Flash) -> String {
 /// requests.
 async fn home(State(state): State<Arc<SandboxState>>, uri: Uri) -> Response {
     let pairs = query_pairs(&uri);
-    let params = list::ListParams::parse(&pairs);
+    let mut params = list::ListParams::parse(&pairs);
+    let chosen = match account(&state, params.account.as_deref()) {
+        Some(chosen) => chosen,
+        None => {
+            params.problems.push(format!(
+                "no account is named `{}`",
+                params.account.take().unwrap_or_default()
+            ));
+            account(&state, None).unwrap_or_else(|| account_of_invoice(&state, ""))
+        }
+    };
     let status = if params.problems.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
     };
     let html = list::page(
-        &account(&state),
+        &chosen,
         &params,
         Flash::from_pairs(&pairs).as_ref(),
         &page_address(&uri),
@@ -192,7 +231,12 @@ async fn invoice(
 ) -> Response {
     let pairs = query_pairs(&uri);
     let flash = Flash::from_pairs(&pairs);
-    match detail::page(&account(&state), &id, flash.as_ref(), &page_address(&uri)) {
+    match detail::page(
+        &account_of_invoice(&state, &id),
+        &id,
+        flash.as_ref(),
+        &page_address(&uri),
+    ) {
         Some(html) => Html(html).into_response(),
         None => not_found(&id),
     }
@@ -202,7 +246,12 @@ async fn invoice(
 async fn request_log(State(state): State<Arc<SandboxState>>, uri: Uri) -> Response {
     let pairs = query_pairs(&uri);
     let flash = Flash::from_pairs(&pairs);
-    Html(log::page(&account(&state), &pairs, flash.as_ref())).into_response()
+    Html(log::page(
+        &account_of_invoice(&state, ""),
+        &pairs,
+        flash.as_ref(),
+    ))
+    .into_response()
 }
 
 /// The 404 page of an unknown invoice.
