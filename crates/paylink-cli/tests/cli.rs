@@ -1,11 +1,9 @@
 //! The `paylink` binary as a user runs it: exit codes, one-line errors, and a sandbox that
 //! starts, serves and stops cleanly on SIGTERM.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -15,7 +13,7 @@ use axum::Router;
 
 mod support;
 
-use support::{stderr_line, with_stdin, BIN};
+use support::{stderr_line, with_stdin, SandboxProcess, BIN};
 
 fn data(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -208,29 +206,19 @@ fn webhook_send_refuses_a_body_that_is_not_a_callback() {
 
 #[test]
 fn the_sandbox_serves_and_stops_cleanly_on_sigterm() {
-    let mut child = Command::new(BIN)
-        .args([
-            "sandbox",
-            "--addr",
-            "127.0.0.1:0",
-            "--secret-key",
-            "xnd_development_cli",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("paylink sandbox starts");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    stdout.read_line(&mut first).expect("a first line");
-    let url = first
-        .strip_prefix("paylink sandbox listening on ")
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
-        .to_owned();
+    let mut sandbox = SandboxProcess::start([
+        "--addr",
+        "127.0.0.1:0",
+        "--secret-key",
+        "xnd_development_cli",
+    ]);
+    let url = sandbox.url.clone();
     assert!(
-        first.contains("(secret key: xnd_development_cli)"),
-        "{first}"
+        sandbox
+            .first_line
+            .contains("(secret key: xnd_development_cli)"),
+        "{}",
+        sandbox.first_line
     );
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -249,26 +237,9 @@ fn the_sandbox_serves_and_stops_cleanly_on_sigterm() {
         .as_str()
         .is_some_and(|u| u.starts_with(&format!("{url}/web/"))));
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    let mut status = None;
-    for _ in 0..200 {
-        if let Some(s) = child.try_wait().expect("try_wait") {
-            status = Some(s);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let Some(status) = status else {
-        let _ = child.kill();
-        panic!("the sandbox did not stop within 10 s of SIGTERM");
-    };
+    let status = sandbox.terminate();
     assert!(status.success(), "exit status {status:?}");
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("the rest of stdout");
+    let rest = sandbox.rest();
     assert!(rest.contains("paylink sandbox stopped"), "{rest}");
 }
 

@@ -1,15 +1,12 @@
 //! `paylink sandbox --import FILE`: the sample seed file is served from the start, and a bad
 //! file stops the start with one line naming the entry and field, before an address is bound.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
-#[allow(dead_code)]
 mod support;
 
-use support::{stderr_line, BIN};
+use support::{stderr_line, SandboxProcess, BIN};
 
 fn sample() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/sandbox-seed/invoices.json")
@@ -36,32 +33,17 @@ impl Drop for TempFile {
 #[test]
 fn the_sandbox_serves_the_imported_invoices_from_the_start() {
     let sample = sample();
-    let mut child = Command::new(BIN)
-        .args([
-            "sandbox",
-            "--addr",
-            "127.0.0.1:0",
-            "--seed",
-            "9",
-            "--import",
-        ])
-        .arg(&sample)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("paylink sandbox starts");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    stdout.read_line(&mut first).expect("a first line");
-    let mut second = String::new();
-    stdout.read_line(&mut second).expect("a second line");
-    let url = first
-        .strip_prefix("paylink sandbox listening on ")
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
-        .to_owned();
+    let mut sandbox = SandboxProcess::start([
+        "--addr".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        "--seed".as_ref(),
+        "9".as_ref(),
+        "--import".as_ref(),
+        sample.as_os_str(),
+    ]);
+    let url = sandbox.url.clone();
     assert_eq!(
-        second.trim_end(),
+        sandbox.next_line(),
         format!("imported 6 invoices from {}", sample.display())
     );
 
@@ -76,9 +58,7 @@ fn the_sandbox_serves_the_imported_invoices_from_the_start() {
             .await
     });
     // Stopped before anything is checked, so a failed check leaves no server running.
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
+    let status = sandbox.terminate();
     let list = list.expect("the sandbox answers with JSON");
     let mut statuses: Vec<(String, String)> = list
         .as_array()
@@ -102,18 +82,6 @@ fn the_sandbox_serves_the_imported_invoices_from_the_start() {
     .map(|(id, status)| (id.to_owned(), status.to_owned()));
     assert_eq!(statuses, expected);
 
-    let mut status = None;
-    for _ in 0..200 {
-        if let Some(s) = child.try_wait().expect("try_wait") {
-            status = Some(s);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let Some(status) = status else {
-        let _ = child.kill();
-        panic!("the sandbox did not stop within 10 s of SIGTERM");
-    };
     assert!(status.success(), "exit status {status:?}");
 }
 
@@ -176,4 +144,46 @@ fn a_seed_file_that_is_not_json_or_missing_is_named_in_one_line() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr_line(&output)
         .starts_with("paylink: error: could not read the seed file no/such/seed.json: "));
+}
+
+#[test]
+fn a_seed_fills_a_new_data_directory_once_and_later_starts_keep_its_state() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sample = sample();
+    let args = [
+        "--addr".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        "--import".as_ref(),
+        sample.as_os_str(),
+        "--data-dir".as_ref(),
+        dir.path().as_os_str(),
+    ];
+    let mut first = SandboxProcess::start(args);
+    assert_eq!(
+        first.next_line(),
+        format!("imported 6 invoices from {}", sample.display())
+    );
+    first.signal("-KILL");
+    let _ = first.child.wait();
+    let mut second = SandboxProcess::start(args);
+    assert_eq!(
+        second.next_line(),
+        "import: skipped, the data directory already holds state"
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let count = |for_user_id: Option<&str>| {
+        let mut request = reqwest::Client::new()
+            .get(format!("{}/v2/invoices?limit=100", second.url))
+            .basic_auth("xnd_development_sandbox", Some(""));
+        if let Some(user) = for_user_id {
+            request = request.header("for-user-id", user);
+        }
+        let list = runtime
+            .block_on(async { request.send().await?.json::<serde_json::Value>().await })
+            .expect("JSON");
+        list.as_array().map(Vec::len)
+    };
+    // Six invoices, once: five of the business and one of its sub-account.
+    assert_eq!(count(None), Some(5));
+    assert_eq!(count(Some("sub-account-1")), Some(1));
 }

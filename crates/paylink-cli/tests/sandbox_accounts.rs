@@ -1,10 +1,11 @@
 //! `paylink sandbox --account` and `--accounts-file`: what is refused before anything starts,
 //! and the start-up lines naming each account.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_paylink");
+mod support;
+
+use support::{SandboxProcess, BIN};
 
 fn refused(args: &[&str]) -> (Option<i32>, String) {
     let output = Command::new(BIN)
@@ -47,26 +48,19 @@ fn bad_accounts_are_refused_naming_the_rule_and_never_the_key() {
 
 #[test]
 fn several_accounts_are_named_at_start() {
-    let mut child = Command::new(BIN)
-        .args(["sandbox", "--addr", "127.0.0.1:0"])
-        .args([
-            "--account",
-            "shop:xnd_development_shop:http://127.0.0.1:9/hook",
-        ])
-        .args(["--account", "cafe:xnd_development_cafe"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starts");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut lines = Vec::new();
-    for _ in 0..3 {
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("a line");
-        lines.push(line.trim_end().to_owned());
-    }
-    let _ = child.kill();
-    let _ = child.wait();
+    let mut sandbox = SandboxProcess::start([
+        "--addr",
+        "127.0.0.1:0",
+        "--account",
+        "shop:xnd_development_shop:http://127.0.0.1:9/hook",
+        "--account",
+        "cafe:xnd_development_cafe",
+    ]);
+    let lines = [
+        sandbox.first_line.clone(),
+        sandbox.next_line(),
+        sandbox.next_line(),
+    ];
     assert!(
         lines[0].starts_with("paylink sandbox listening on http://127.0.0.1:")
             && lines[0].ends_with("(2 accounts)"),

@@ -1,10 +1,9 @@
 //! `paylink sandbox --data-dir`: a sandbox killed with SIGKILL and started again on the same
 //! directory finds every invoice, payment and webhook delivery it had answered for.
 
-use std::io::{BufRead, BufReader};
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,52 +11,34 @@ use axum::routing::post;
 use axum::Router;
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_paylink");
+mod support;
+
+use support::SandboxProcess;
+
 const KEY: &str = "xnd_development_data_dir";
 
-/// A running `paylink sandbox` and its URL.
-struct Running {
-    child: Child,
-    url: String,
+fn start(dir: &Path, callback: &str) -> SandboxProcess {
+    let mut args: Vec<OsString> = [
+        "--addr",
+        "127.0.0.1:0",
+        "--manual-clock",
+        "--secret-key",
+        KEY,
+        "--callback-url",
+        callback,
+        "--retry-time-scale",
+        "0.0001",
+        "--data-dir",
+    ]
+    .map(OsString::from)
+    .to_vec();
+    args.push(dir.into());
+    SandboxProcess::start(args)
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(dir: &Path, callback: &str) -> Running {
-    let mut child = Command::new(BIN)
-        .args(["sandbox", "--addr", "127.0.0.1:0", "--manual-clock"])
-        .args(["--secret-key", KEY, "--callback-url", callback])
-        .args(["--retry-time-scale", "0.0001"])
-        .arg("--data-dir")
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("paylink sandbox starts");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    stdout.read_line(&mut first).expect("a first line");
-    let url = first
-        .strip_prefix("paylink sandbox listening on ")
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
-        .to_owned();
-    std::thread::spawn(move || for _ in stdout.lines() {});
-    Running { child, url }
-}
-
-fn kill_9(mut running: Running) {
-    let killed = Command::new("kill")
-        .args(["-KILL", &running.child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    running.child.wait().expect("the sandbox is gone");
+fn kill_9(mut sandbox: SandboxProcess) {
+    sandbox.signal("-KILL");
+    sandbox.child.wait().expect("the sandbox is gone");
 }
 
 /// A webhook receiver that answers 500 to the first POST of each invoice and 200 after, and
