@@ -3,47 +3,13 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
-
-use axum::http::HeaderMap;
-use axum::routing::post;
-use axum::Router;
 use paylink_core::CallbackToken;
 use paylink_fake::FakeGateway;
 use paylink_sandbox::{read_accounts_file, AccountConfig, FaultsRequest, Sandbox, SandboxConfig};
+use reqwest::Method;
 use serde_json::{json, Value};
+use support::receiver::{attempts_until, Receiver};
 use support::Client;
-
-/// What a receiver saw: the token header and the invoice id of each callback.
-type Seen = Arc<Mutex<Vec<(String, String)>>>;
-
-async fn receiver() -> (String, Seen) {
-    let seen: Seen = Arc::default();
-    let s = Arc::clone(&seen);
-    let app = Router::new().route(
-        "/hook",
-        post(move |headers: HeaderMap, body: String| {
-            let seen = Arc::clone(&s);
-            async move {
-                let token = headers
-                    .get("x-callback-token")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default()
-                    .to_owned();
-                let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-                let id = body["id"].as_str().unwrap_or_default().to_owned();
-                seen.lock().expect("lock").push((token, id));
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}/hook"), seen)
-}
 
 fn account(name: &str, key: &str, url: &str, token: &str) -> AccountConfig {
     AccountConfig {
@@ -53,39 +19,63 @@ fn account(name: &str, key: &str, url: &str, token: &str) -> AccountConfig {
     }
 }
 
-async fn call(
-    client: &Client,
-    key: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-    for_user: Option<&str>,
-) -> (u16, Value) {
-    let mut request = client
-        .http
-        .request(method, format!("{}{path}", client.base))
-        .basic_auth(key, Some(""));
-    if let Some(body) = body {
-        request = request.json(&body);
+/// A client acting with one account's key.
+struct As<'a> {
+    client: &'a Client,
+    key: &'a str,
+}
+
+impl As<'_> {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        user: Option<&str>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .client
+            .http
+            .request(method, format!("{}{path}", self.client.base))
+            .basic_auth(self.key, Some(""));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        if let Some(user) = user {
+            request = request.header("for-user-id", user);
+        }
+        let answer = request.send().await.expect("answers");
+        let status = answer.status().as_u16();
+        (status, answer.json().await.unwrap_or(Value::Null))
     }
-    if let Some(user) = for_user {
-        request = request.header("for-user-id", user);
+
+    async fn create(&self, external_id: &str, user: Option<&str>) -> Value {
+        let body = json!({ "external_id": external_id, "amount": 50_000 });
+        let (status, invoice) = self
+            .call(Method::POST, "/v2/invoices", Some(body), user)
+            .await;
+        assert_eq!(status, 200, "{invoice}");
+        invoice
     }
-    let answer = request.send().await.expect("answers");
-    (
-        answer.status().as_u16(),
-        answer.json().await.unwrap_or(Value::Null),
-    )
+
+    async fn get(&self, id: &str, user: Option<&str>) -> u16 {
+        self.call(Method::GET, &format!("/v2/invoices/{id}"), None, user)
+            .await
+            .0
+    }
+}
+
+fn id(invoice: &Value) -> &str {
+    invoice["id"].as_str().expect("an id")
 }
 
 #[tokio::test]
 async fn each_key_is_its_own_business_with_its_own_invoices_webhooks_and_token() {
-    let (shop_hook, shop_seen) = receiver().await;
-    let (cafe_hook, cafe_seen) = receiver().await;
+    let (shop_hook, cafe_hook) = (Receiver::start().await, Receiver::start().await);
     let config = SandboxConfig {
         accounts: vec![
-            account("shop", "xnd_development_shop", &shop_hook, "shop-token"),
-            account("cafe", "xnd_development_cafe", &cafe_hook, "cafe-token"),
+            account("shop", "xnd_development_shop", &shop_hook.url, "shop-token"),
+            account("cafe", "xnd_development_cafe", &cafe_hook.url, "cafe-token"),
         ],
         retry_time_scale: 0.0001,
         ..SandboxConfig::default()
@@ -94,33 +84,22 @@ async fn each_key_is_its_own_business_with_its_own_invoices_webhooks_and_token()
         .await
         .expect("starts");
     let client = Client::new(sandbox.url());
-    let get = reqwest::Method::GET;
-    let post = reqwest::Method::POST;
-    let body = |id: &str| Some(json!({ "external_id": id, "amount": 50_000 }));
+    let shop = As {
+        client: &client,
+        key: "xnd_development_shop",
+    };
+    let cafe = As {
+        client: &client,
+        key: "xnd_development_cafe",
+    };
+    let nobody = As {
+        client: &client,
+        key: "xnd_development_nobody",
+    };
 
-    let (status, shop_link) = call(
-        &client,
-        "xnd_development_shop",
-        post.clone(),
-        "/v2/invoices",
-        body("same-id"),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200);
-    let (_, cafe_link) = call(
-        &client,
-        "xnd_development_cafe",
-        post.clone(),
-        "/v2/invoices",
-        body("same-id"),
-        None,
-    )
-    .await;
-    let (shop_id, cafe_id) = (
-        shop_link["id"].as_str().expect("id"),
-        cafe_link["id"].as_str().expect("id"),
-    );
+    let shop_link = shop.create("same-id", None).await;
+    let cafe_link = cafe.create("same-id", None).await;
+    let (shop_id, cafe_id) = (id(&shop_link), id(&cafe_link));
     assert_ne!(shop_id, cafe_id);
     assert_ne!(
         shop_link["user_id"], cafe_link["user_id"],
@@ -128,101 +107,36 @@ async fn each_key_is_its_own_business_with_its_own_invoices_webhooks_and_token()
     );
 
     // One business never sees the other's links.
-    let (status, _) = call(
-        &client,
-        "xnd_development_cafe",
-        get.clone(),
-        &format!("/v2/invoices/{shop_id}"),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(status, 404);
-    let (_, listed) = call(
-        &client,
-        "xnd_development_shop",
-        get.clone(),
-        "/v2/invoices?external_id=same-id",
-        None,
-        None,
-    )
-    .await;
+    assert_eq!(cafe.get(shop_id, None).await, 404);
+    let (_, listed) = shop
+        .call(Method::GET, "/v2/invoices?external_id=same-id", None, None)
+        .await;
     assert_eq!(listed.as_array().map(Vec::len), Some(1));
     assert_eq!(listed[0]["id"], json!(shop_id));
-    let (status, _) = call(
-        &client,
-        "xnd_development_cafe",
-        post.clone(),
-        &format!("/invoices/{shop_id}/expire!"),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(status, 404);
-    let (status, answer) = call(
-        &client,
-        "xnd_development_nobody",
-        get.clone(),
-        "/v2/invoices",
-        None,
-        None,
-    )
-    .await;
+    let expire = format!("/invoices/{shop_id}/expire!");
+    assert_eq!(cafe.call(Method::POST, &expire, None, None).await.0, 404);
+    let (status, answer) = nobody.call(Method::GET, "/v2/invoices", None, None).await;
     assert_eq!(status, 401);
     assert_eq!(answer["error_code"], json!("INVALID_API_KEY"));
 
     // for-user-id sub-accounts stay inside one key's business.
-    let (_, sub) = call(
-        &client,
-        "xnd_development_cafe",
-        post.clone(),
-        "/v2/invoices",
-        body("sub"),
-        Some("branch-1"),
-    )
-    .await;
-    let sub_id = sub["id"].as_str().expect("id");
-    let (status, _) = call(
-        &client,
-        "xnd_development_cafe",
-        get.clone(),
-        &format!("/v2/invoices/{sub_id}"),
-        None,
-        None,
-    )
-    .await;
+    let sub = cafe.create("sub", Some("branch-1")).await;
+    let sub_id = id(&sub);
     assert_eq!(
-        status, 404,
-        "the parent does not see a sub-account's link without the header"
+        cafe.get(sub_id, None).await,
+        404,
+        "the parent does not see it without the header"
     );
-    let (status, _) = call(
-        &client,
-        "xnd_development_shop",
-        get.clone(),
-        &format!("/v2/invoices/{sub_id}"),
-        None,
-        Some("branch-1"),
-    )
-    .await;
     assert_eq!(
-        status, 404,
-        "another business with the same sub-account id sees nothing"
+        shop.get(sub_id, Some("branch-1")).await,
+        404,
+        "another business sees nothing"
     );
-    let (status, _) = call(
-        &client,
-        "xnd_development_cafe",
-        get.clone(),
-        &format!("/v2/invoices/{sub_id}"),
-        None,
-        Some("branch-1"),
-    )
-    .await;
-    assert_eq!(status, 200);
+    assert_eq!(cafe.get(sub_id, Some("branch-1")).await, 200);
 
     // The checkout page and the controls find each account's links; webhooks go to the
     // account's receiver with its token.
-    let page = client.get(&format!("/web/{cafe_id}")).await;
-    assert_eq!(page.status, 200);
+    assert_eq!(client.get(&format!("/web/{cafe_id}")).await.status, 200);
     let control = sandbox.client().expect("client");
     control
         .pay(shop_id, &Default::default())
@@ -232,30 +146,26 @@ async fn each_key_is_its_own_business_with_its_own_invoices_webhooks_and_token()
         .pay(cafe_id, &Default::default())
         .await
         .expect("cafe paid");
-    for _ in 0..100 {
-        if shop_seen.lock().expect("lock").len() == 1 && cafe_seen.lock().expect("lock").len() == 1
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    attempts_until(&control, |log| log.len() == 2).await;
+    for (hook, token, link) in [
+        (&shop_hook, "shop-token", shop_id),
+        (&cafe_hook, "cafe-token", cafe_id),
+    ] {
+        let got = hook.got();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].token.as_deref(), Some(token));
+        let body: Value = serde_json::from_slice(&got[0].body).expect("JSON");
+        assert_eq!(body["id"], json!(link));
     }
-    assert_eq!(
-        *shop_seen.lock().expect("lock"),
-        [("shop-token".to_owned(), shop_id.to_owned())]
-    );
-    assert_eq!(
-        *cafe_seen.lock().expect("lock"),
-        [("cafe-token".to_owned(), cafe_id.to_owned())]
-    );
-    let accounts: Vec<String> = sandbox
+    let mut accounts: Vec<String> = sandbox
         .state()
         .deliverer()
         .attempts()
         .into_iter()
         .map(|a| a.account)
         .collect();
-    assert_eq!(accounts.len(), 2);
-    assert!(accounts.contains(&"shop".to_owned()) && accounts.contains(&"cafe".to_owned()));
+    accounts.sort();
+    assert_eq!(accounts, ["cafe", "shop"]);
 
     // Faults can be set for one account.
     control
@@ -265,26 +175,8 @@ async fn each_key_is_its_own_business_with_its_own_invoices_webhooks_and_token()
         })
         .await
         .expect("fault set");
-    let (status, _) = call(
-        &client,
-        "xnd_development_shop",
-        get.clone(),
-        &format!("/v2/invoices/{shop_id}"),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(status, 200);
-    let (status, _) = call(
-        &client,
-        "xnd_development_cafe",
-        get.clone(),
-        &format!("/v2/invoices/{cafe_id}"),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(status, 503);
+    assert_eq!(shop.get(shop_id, None).await, 200);
+    assert_eq!(cafe.get(cafe_id, None).await, 503);
     let unknown = control
         .faults(&FaultsRequest {
             account: Some("bakery".into()),
