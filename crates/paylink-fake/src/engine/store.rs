@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use time::OffsetDateTime;
 
 use super::outbox::Outbox;
+use super::payload::Answers;
 use super::rng::{InvoiceId, SplitMix64};
 
 /// What a payment left behind, kept only for paid links.
@@ -131,7 +132,7 @@ impl Interner {
 }
 
 /// One stored invoice: the validated request plus a small state record; the `Invoice` is built
-/// on read.
+/// on read. Changed only through [`State::record_mut`], which forgets its cached answer.
 #[derive(Debug)]
 pub(crate) struct Record {
     pub(crate) id: InvoiceId,
@@ -160,6 +161,8 @@ pub(crate) struct State {
     pub(crate) expiry: BTreeSet<(OffsetDateTime, u32)>,
     pub(crate) outbox: Outbox,
     pub(crate) interner: Interner,
+    /// The JSON answers of recently read invoices (a fixed number).
+    pub(crate) answers: Answers,
 }
 
 impl State {
@@ -177,7 +180,15 @@ impl State {
             expiry: BTreeSet::new(),
             outbox: Outbox::default(),
             interner: Interner::default(),
+            answers: Answers::default(),
         }
+    }
+
+    /// The record `seq`, to change: its cached answer is forgotten first, so that no read
+    /// after any change is served from before it.
+    pub(crate) fn record_mut(&mut self, seq: u32) -> &mut Record {
+        self.answers.forget(seq);
+        &mut self.records[seq as usize]
     }
 
     /// A fresh id for a link created at `created`: never one already stored.
@@ -199,6 +210,7 @@ impl State {
 
     pub(crate) fn insert(&mut self, record: Record) -> u32 {
         let seq = u32::try_from(self.records.len()).unwrap_or(u32::MAX);
+        self.answers.forget(seq);
         self.by_id.insert(record.id, seq);
         self.expiry.insert((record.lifecycle.expiry_date(), seq));
         self.records.push(record);
