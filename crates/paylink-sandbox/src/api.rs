@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, Uri};
+use axum::http::{header, HeaderValue, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine as _;
 use paylink_core::{
@@ -179,13 +181,20 @@ pub(crate) fn parse_list_query(uri: &Uri) -> Result<ListInvoicesQuery, ErrorAnsw
         .map_err(|e| ErrorAnswer::invalid_field(&e.name, e.message))
 }
 
-/// `GET /v2/invoices/{id}`.
+/// `GET /v2/invoices/{id}`: the engine's JSON bytes of the invoice, as `Json` would write them
+/// (the engine keeps those of the links read last).
 pub(crate) async fn get_one(
     State(state): State<Arc<SandboxState>>,
     Caller(options): Caller,
     InvoiceId(id): InvoiceId,
-) -> Result<Json<Invoice>, ErrorAnswer> {
-    Ok(Json(state.engine().get_invoice(&id, &options).await?))
+) -> Result<Response, ErrorAnswer> {
+    let json = state.engine().get_invoice_json(&id, &options).await?;
+    let content_type = HeaderValue::from_static("application/json");
+    Ok((
+        [(header::CONTENT_TYPE, content_type)],
+        Bytes::from_owner(json),
+    )
+        .into_response())
 }
 
 /// `POST /invoices/{id}/expire!`: no body is read, whatever the `Content-Type`.
