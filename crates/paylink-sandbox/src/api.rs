@@ -32,15 +32,16 @@ impl FromRequestParts<Arc<SandboxState>> for Caller {
         parts: &mut Parts,
         state: &Arc<SandboxState>,
     ) -> Result<Self, Self::Rejection> {
-        let user = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(basic_user)
-            .ok_or_else(ErrorAnswer::invalid_api_key)?;
+        let authorization = parts.headers.get(header::AUTHORIZATION);
         let expected = state.config().secret_key.as_bytes();
-        if !bool::from(user.as_slice().ct_eq(expected)) {
-            return Err(ErrorAnswer::invalid_api_key());
+        if !authorization.is_some_and(|h| is_basic_of(h.as_bytes(), expected)) {
+            let user = authorization
+                .and_then(|h| h.to_str().ok())
+                .and_then(basic_user)
+                .ok_or_else(ErrorAnswer::invalid_api_key)?;
+            if !bool::from(user.as_slice().ct_eq(expected)) {
+                return Err(ErrorAnswer::invalid_api_key());
+            }
         }
         let for_user_id = parts
             .headers
@@ -51,6 +52,26 @@ impl FromRequestParts<Arc<SandboxState>> for Caller {
             .map(str::to_owned);
         Ok(Caller(RequestOptions { for_user_id }))
     }
+}
+
+/// Whether `value` is exactly `Basic ` and the base64 of `key:`, the header the SDKs send:
+/// compared in constant time, without decoding or allocating. Any other form of the right key
+/// is left to [`basic_user`].
+fn is_basic_of(value: &[u8], key: &[u8]) -> bool {
+    const SCHEME: &[u8] = b"Basic ";
+    let mut user = [0u8; 96];
+    let mut encoded = [0u8; 128];
+    let Some(slot) = user.get_mut(..=key.len()) else {
+        return false;
+    };
+    slot[..key.len()].copy_from_slice(key);
+    slot[key.len()] = b':';
+    let Ok(len) = base64::engine::general_purpose::STANDARD.encode_slice(slot, &mut encoded) else {
+        return false;
+    };
+    value.len() == SCHEME.len() + len
+        && value.starts_with(SCHEME)
+        && bool::from(value[SCHEME.len()..].ct_eq(&encoded[..len]))
 }
 
 /// The user name of a `Basic` authorization header value.
@@ -204,4 +225,50 @@ pub(crate) async fn expire(
     InvoiceId(id): InvoiceId,
 ) -> Result<Json<Invoice>, ErrorAnswer> {
     Ok(Json(state.engine().expire_invoice(&id, &options).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(credentials: &str) -> String {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(credentials)
+        )
+    }
+
+    #[test]
+    fn only_the_exact_sdk_header_takes_the_short_way_and_basic_user_reads_the_rest() {
+        let key = "xnd_development_key";
+        assert!(is_basic_of(
+            basic("xnd_development_key:").as_bytes(),
+            key.as_bytes()
+        ));
+        for other in [
+            basic("xnd_development_key:password"),
+            basic("xnd_development_key:").replace("Basic", "basic"),
+            format!(" {} ", basic("xnd_development_key:")),
+            basic("xnd_development_kez:"),
+            basic(":xnd_development_key"),
+        ] {
+            assert!(!is_basic_of(other.as_bytes(), key.as_bytes()), "{other}");
+        }
+        for accepted in [
+            basic("xnd_development_key:password"),
+            basic("xnd_development_key:").replace("Basic", "basic"),
+            format!(" {} ", basic("xnd_development_key:")),
+        ] {
+            assert_eq!(basic_user(&accepted).as_deref(), Some(key.as_bytes()));
+        }
+        let long = "k".repeat(200);
+        assert!(!is_basic_of(
+            basic(&format!("{long}:")).as_bytes(),
+            long.as_bytes()
+        ));
+        assert_eq!(
+            basic_user(&basic(&format!("{long}:"))).as_deref(),
+            Some(long.as_bytes())
+        );
+    }
 }
