@@ -309,8 +309,22 @@ fn http_date(t: OffsetDateTime) -> Option<axum::http::HeaderValue> {
     if !(1970..=9999).contains(&t.year()) {
         return None;
     }
-    let text = httpdate::fmt_http_date(std::time::SystemTime::from(t));
-    axum::http::HeaderValue::from_str(&text).ok()
+    thread_local! {
+        /// The second last written on this thread and its header (a `Date` shows whole
+        /// seconds, so consecutive answers mostly repeat it).
+        static LAST: std::cell::RefCell<Option<(i64, axum::http::HeaderValue)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let second = t.unix_timestamp();
+    LAST.with_borrow_mut(|last| match last {
+        Some((kept, value)) if *kept == second => Some(value.clone()),
+        _ => {
+            let text = httpdate::fmt_http_date(std::time::SystemTime::from(t));
+            let value = axum::http::HeaderValue::from_str(&text).ok()?;
+            *last = Some((second, value.clone()));
+            Some(value)
+        }
+    })
 }
 
 async fn no_route(method: Method, uri: Uri) -> ErrorAnswer {
