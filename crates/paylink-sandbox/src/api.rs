@@ -143,7 +143,12 @@ pub fn parse_create_body(body: &[u8]) -> Result<CreateInvoiceFields, ErrorAnswer
     }
     // The fields are read from the text, not from that `Value`: a `Value` holds a number as an
     // `f64`, which would round an amount (`100.0000000000000001` PHP read as `100`), and keeps
-    // only the last of a repeated key.
+    // only the last of a repeated key. Most bodies are right, so they are read without tracking
+    // the path; a refused one is read again with serde_path_to_error, for the path it names.
+    let mut de = serde_json::Deserializer::from_slice(body);
+    if let Ok(fields) = <CreateInvoiceFields as serde::Deserialize>::deserialize(&mut de) {
+        return Ok(fields);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let parent = e.path().to_string();
