@@ -455,7 +455,9 @@ fn section(o: &Options, labels: &[&str], results: &[Vec<Vec<Run>>], example: &[S
     let mut out = format!(
         "{HEADING}\n\nMeasured by `cargo xtask load` on {date}, on {machine}: {rounds} rounds of \
          {seconds} s per server and mode, the servers taking turns in an order that rotates \
-         every round; each figure is the median of the rounds.\n\n\
+         every round. Requests/s is the median of the rounds; the ratio is the median of the \
+         rounds' ratios, each to the minimal server's run of the same round (other work on the \
+         machine shifts whole rounds, and a ratio within a round less).\n\n\
          Every server is a separate process built with `--release`, loaded by `wrk -t{t} -c{c}` \
          (another process, on the same cores) with the sandbox's Basic-auth header; the minimal \
          axum server (`crates/paylink-cli/examples/minimal_axum.rs`, the `paylink` binary's \
@@ -471,7 +473,6 @@ fn section(o: &Options, labels: &[&str], results: &[Vec<Vec<Run>>], example: &[S
         c = o.connections,
     );
     for ((mode, per_server), example) in o.modes.iter().zip(results).zip(example) {
-        let floor = median(per_server[0].iter().map(|r| r.rps).collect());
         let _ = write!(
             out,
             "\n### {}\n\n`{example}`\n\n\
@@ -481,13 +482,14 @@ fn section(o: &Options, labels: &[&str], results: &[Vec<Vec<Run>>], example: &[S
         );
         for (label, runs) in labels.iter().zip(per_server) {
             let rps = median(runs.iter().map(|r| r.rps).collect());
+            let ratios = runs.iter().zip(&per_server[0]).map(|(r, f)| r.rps / f.rps);
+            let ratio = median(ratios.collect());
             let requests: f64 = runs.iter().map(|r| r.requests).sum();
             let per = |f: fn(&Run) -> f64| 1e6 * runs.iter().map(f).sum::<f64>() / requests;
             let rounds: Vec<String> = runs.iter().map(|r| format!("{:.0}", r.rps)).collect();
             let _ = writeln!(
                 out,
-                "| {label} | {rps:.0} | {:.2} x | {:.1} µs | {:.1} µs | {} |",
-                rps / floor,
+                "| {label} | {rps:.0} | {ratio:.2} x | {:.1} µs | {:.1} µs | {} |",
                 per(|r| r.server_cpu_s),
                 per(|r| r.wrk_cpu_s),
                 rounds.join(", ")
