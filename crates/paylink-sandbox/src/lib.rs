@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::State;
 use axum::http::{Method, Uri};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use futures::StreamExt;
@@ -25,6 +25,7 @@ use paylink_core::CallbackToken;
 use time::OffsetDateTime;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tower::util::{MapRequestLayer, MapResponseLayer};
 
 use paylink_fake::{FakeGateway, FakeGatewayBuilder};
 
@@ -255,7 +256,7 @@ impl Drop for SandboxState {
 /// Every route of the sandbox: Xendit's invoice API, the checkout page and the `/_sandbox`
 /// controls, with JSON answers for unknown routes (404) and wrong methods (405).
 pub fn router(state: Arc<SandboxState>) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/v2/invoices", post(api::create).get(api::list))
         .route("/v2/invoices/", post(api::create))
         .route("/v2/invoices/{id}", get(api::get_one))
@@ -277,30 +278,35 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/_sandbox/faults", post(control::faults))
         .route("/_sandbox/reset", post(control::reset))
         .fallback(no_route)
-        .method_not_allowed_fallback(wrong_method)
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state),
-            follow_wall_clock,
-        ))
-        .with_state(state)
+        .method_not_allowed_fallback(wrong_method);
+    follow_wall_clock(routes, &state).with_state(state)
 }
 
 /// Brings the engine's clock up to date before each request and stamps the answer's `Date`
 /// header with the engine's time, as Xendit's `Date` agrees with its `created` stamps (a client
-/// may use it to estimate the server's clock).
-async fn follow_wall_clock(
-    State(state): State<Arc<SandboxState>>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    state.sync_clock();
-    let mut response = next.run(request).await;
-    if let Some(date) = http_date(state.engine().now()) {
-        response
-            .headers_mut()
-            .insert(axum::http::header::DATE, date);
-    }
-    response
+/// may use it to estimate the server's clock). A pair of map layers rather than `from_fn`, which
+/// boxes the rest of the stack and its future anew for every request.
+fn follow_wall_clock(
+    routes: Router<Arc<SandboxState>>,
+    state: &Arc<SandboxState>,
+) -> Router<Arc<SandboxState>> {
+    let before = Arc::clone(state);
+    let after = Arc::clone(state);
+    // One layer of the pair: each `Router::layer` boxes every route once more.
+    routes.layer((
+        MapRequestLayer::new(move |request: axum::extract::Request| {
+            before.sync_clock();
+            request
+        }),
+        MapResponseLayer::new(move |mut response: Response| {
+            if let Some(date) = http_date(after.engine.now()) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::DATE, date);
+            }
+            response
+        }),
+    ))
 }
 
 /// An IMF-fixdate (`Thu, 28 Nov 2024 06:40:26 GMT`), the form of HTTP's `Date` header.
