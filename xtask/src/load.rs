@@ -432,6 +432,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
                     let shown: Vec<String> = args
                         .iter()
                         .map(|a| a.replace(auth(), "Basic …"))
+                        .map(|a| a.replace(&format!("{}/", root.display()), ""))
                         .map(|a| if a.contains(' ') { format!("'{a}'") } else { a })
                         .collect();
                     example.push(format!("wrk {}", shown.join(" ")));
