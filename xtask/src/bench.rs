@@ -201,20 +201,20 @@ fn write_doc(root: &Path, table: &str, extra: &str) -> Result<(), String> {
          reference only.\n\n{table}{extra}"
     );
     let path = root.join("docs/benchmarks.md");
-    // `cargo xtask build-time` owns its own section; keep it.
-    let kept = fs::read_to_string(&path)
-        .ok()
-        .and_then(|old| crate::build_time::own_section(&old).map(str::to_owned));
-    let doc = match kept {
-        Some(section) => format!("{}\n\n{section}", doc.trim_end()),
-        None => doc,
-    };
+    // `cargo xtask build-time` and `cargo xtask load` own their sections; keep them.
+    let old = fs::read_to_string(&path).unwrap_or_default();
+    let mut doc = doc;
+    for heading in [crate::build_time::HEADING, crate::load::HEADING] {
+        if let Some(section) = crate::build_time::section_at(&old, heading) {
+            doc = format!("{}\n\n{section}", doc.trim_end());
+        }
+    }
     fs::write(&path, doc).map_err(|e| format!("write {}: {e}", path.display()))?;
     println!("wrote {}", path.display());
     Ok(())
 }
 
-fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cpu = fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|t| {

@@ -12,7 +12,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 /// GNU time, whose `%M` is the peak resident set of the largest process of the build.
 const GNU_TIME: &str = "/usr/bin/time";
 /// The heading of the section this task owns in `docs/benchmarks.md`.
-const HEADING: &str = "## Cold build: paylink vs async-stripe";
+pub(crate) const HEADING: &str = "## Cold build: paylink vs async-stripe";
 /// The subject every other row is compared with.
 const BASELINE: &str = "async-stripe";
 
@@ -303,7 +303,7 @@ fn parse_gnu_time(text: &str) -> Option<(f64, f64)> {
 
 /// CPU seconds the whole machine has spent busy (every state of `/proc/stat`'s `cpu` line but
 /// idle and iowait), in Linux's fixed `USER_HZ` of 100 ticks a second; `None` off Linux.
-fn busy_cpu_s() -> Option<f64> {
+pub(crate) fn busy_cpu_s() -> Option<f64> {
     let stat = fs::read_to_string("/proc/stat").ok()?;
     parse_busy_ticks(&stat).map(|ticks| ticks as f64 / 100.0)
 }
@@ -370,7 +370,7 @@ fn parse_runs(args: impl IntoIterator<Item = String>) -> Result<usize, String> {
 }
 
 /// The median; the mean of the two middle values for an even count, NaN when empty.
-fn median(mut values: Vec<f64>) -> f64 {
+pub(crate) fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     let n = values.len();
     match n {
@@ -407,11 +407,8 @@ impl Environment {
             .unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or("unknown".into(), |n| n.to_string())
             });
-        let days = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() / 86_400);
         Environment {
-            date: civil_date(days),
+            date: today(),
             rustc: version(rustc),
             cargo: version(cargo()),
             nproc,
@@ -521,7 +518,7 @@ fn write_doc(root: &Path, section: &str) -> Result<(), String> {
 /// `doc` with the section that starts at the line `heading` (up to the next `#` or `##`
 /// heading outside a code block, or the end) replaced by `section`; `section` is appended when
 /// there is no such heading. Everything else is kept byte for byte.
-fn replace_section(doc: &str, heading: &str, section: &str) -> String {
+pub(crate) fn replace_section(doc: &str, heading: &str, section: &str) -> String {
     let section = section.trim_end();
     let mut offset = 0;
     let mut start = None;
@@ -554,20 +551,29 @@ fn replace_section(doc: &str, heading: &str, section: &str) -> String {
     }
 }
 
-/// This command's section of `docs/benchmarks.md` (from its heading to the next heading of the
-/// same or higher level, or the end), for `cargo xtask bench` to keep when it rewrites the file.
-pub(crate) fn own_section(doc: &str) -> Option<&str> {
+/// The section of `doc` that starts at the line `heading`, up to the next heading of the same
+/// or higher level (or the end): this command's own, for `cargo xtask bench` to keep when it
+/// rewrites the file.
+pub(crate) fn section_at<'a>(doc: &'a str, heading: &str) -> Option<&'a str> {
     let start = doc
-        .find(&format!("\n{HEADING}\n"))
+        .find(&format!("\n{heading}\n"))
         .map(|i| i + 1)
-        .or_else(|| doc.starts_with(&format!("{HEADING}\n")).then_some(0))?;
-    let body = &doc[start + HEADING.len()..];
+        .or_else(|| doc.starts_with(&format!("{heading}\n")).then_some(0))?;
+    let body = &doc[start + heading.len()..];
     let end = body
         .match_indices('\n')
         .map(|(i, _)| i + 1)
         .find(|&i| body[i..].starts_with("# ") || body[i..].starts_with("## "))
-        .map_or(doc.len(), |i| start + HEADING.len() + i);
+        .map_or(doc.len(), |i| start + heading.len() + i);
     Some(doc[start..end].trim_end())
+}
+
+/// Today's date, `YYYY-MM-DD` in UTC.
+pub(crate) fn today() -> String {
+    let days = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    civil_date(days)
 }
 
 /// A TOML basic string holding `s`.
@@ -619,15 +625,15 @@ mod tests {
     fn the_benchmark_table_keeps_this_commands_own_section() {
         let doc = format!("# Benchmarks\n\ntable\n\n{HEADING}\n\nfigures\n\n## Later\n\nx\n");
         assert_eq!(
-            own_section(&doc),
+            section_at(&doc, HEADING),
             Some(format!("{HEADING}\n\nfigures").as_str())
         );
         let last = format!("# Benchmarks\n\n{HEADING}\n\nfigures\n");
         assert_eq!(
-            own_section(&last),
+            section_at(&last, HEADING),
             Some(format!("{HEADING}\n\nfigures").as_str())
         );
-        assert_eq!(own_section("# Benchmarks\n\ntable\n"), None);
+        assert_eq!(section_at("# Benchmarks\n\ntable\n", HEADING), None);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `cargo xtask <task>`: project automation in plain Rust (CI checks, fuzzing, benchmark table).
+//! `cargo xtask <task>`: project automation in plain Rust (CI checks, fuzzing, benchmark table,
+//! load test of the sandbox).
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -7,6 +8,7 @@ use std::process::{Command, ExitCode};
 mod bench;
 mod build_time;
 mod fuzz;
+mod load;
 
 const USAGE: &str = "usage: cargo xtask <task>
 
@@ -22,7 +24,15 @@ tasks:
   fuzz [--target T] [--seconds N] [--runs R] [--jobs J]
                   build the libFuzzer targets in fuzz/ (stable toolchain) and run each
                   (or T) for N seconds (default 60) or R executions, whichever ends first,
-                  one at a time; see docs/fuzzing.md";
+                  one at a time; see docs/fuzzing.md
+  load [--rounds N] [--seconds S] [--threads T] [--connections C]
+       [--mode get|create-get|both] [--sandbox-args 'ARGS']... [--no-write]
+                  requests/s of `paylink sandbox` vs a minimal axum server answering the
+                  same bytes, each a release-built process under wrk (default: 3 rounds of
+                  8 s, wrk -t2 -c32, both modes, the sandbox as started by default and with
+                  --manual-clock; each --sandbox-args is a sandbox to measure instead,
+                  started with those arguments); also written to docs/benchmarks.md
+                  unless --no-write";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -32,6 +42,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&root()),
         Some("build-time") => build_time::run(&root()),
         Some("fuzz") => fuzz::run(&root(), &args[1..]),
+        Some("load") => load::run(&root(), &args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

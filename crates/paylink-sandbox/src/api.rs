@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, Uri};
+use axum::http::{header, HeaderValue, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine as _;
 use paylink_core::{
@@ -13,6 +15,7 @@ use paylink_core::{
 };
 use paylink_fake::FakeGateway;
 use serde_json::Value;
+use subtle::ConstantTimeEq;
 
 use super::error::ErrorAnswer;
 use super::SandboxState;
@@ -31,15 +34,27 @@ impl FromRequestParts<Arc<SandboxState>> for Caller {
         parts: &mut Parts,
         state: &Arc<SandboxState>,
     ) -> Result<Self, Self::Rejection> {
-        let user = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(basic_user)
-            .ok_or_else(ErrorAnswer::invalid_api_key)?;
-        let account = state
-            .account_by_key(&user)
-            .ok_or_else(ErrorAnswer::invalid_api_key)?;
+        let authorization = parts.headers.get(header::AUTHORIZATION);
+        // The header the SDKs send is matched against each key without decoding it; any other
+        // form of a key is decoded first.
+        let quick = authorization.and_then(|h| {
+            state
+                .accounts()
+                .iter()
+                .find(|a| is_basic_of(h.as_bytes(), a.secret_key().as_bytes()))
+        });
+        let account = match quick {
+            Some(account) => account,
+            None => {
+                let user = authorization
+                    .and_then(|h| h.to_str().ok())
+                    .and_then(basic_user)
+                    .ok_or_else(ErrorAnswer::invalid_api_key)?;
+                state
+                    .account_by_key(&user)
+                    .ok_or_else(ErrorAnswer::invalid_api_key)?
+            }
+        };
         let for_user_id = parts
             .headers
             .get(FOR_USER_ID_HEADER)
@@ -49,6 +64,26 @@ impl FromRequestParts<Arc<SandboxState>> for Caller {
             .map(str::to_owned);
         Ok(Caller(RequestOptions { for_user_id }, account.engine()))
     }
+}
+
+/// Whether `value` is exactly `Basic ` and the base64 of `key:`, the header the SDKs send:
+/// compared in constant time, without decoding or allocating. Any other form of the right key
+/// is left to [`basic_user`].
+fn is_basic_of(value: &[u8], key: &[u8]) -> bool {
+    const SCHEME: &[u8] = b"Basic ";
+    let mut user = [0u8; 96];
+    let mut encoded = [0u8; 128];
+    let Some(slot) = user.get_mut(..=key.len()) else {
+        return false;
+    };
+    slot[..key.len()].copy_from_slice(key);
+    slot[key.len()] = b':';
+    let Ok(len) = base64::engine::general_purpose::STANDARD.encode_slice(slot, &mut encoded) else {
+        return false;
+    };
+    value.len() == SCHEME.len() + len
+        && value.starts_with(SCHEME)
+        && bool::from(value[SCHEME.len()..].ct_eq(&encoded[..len]))
 }
 
 /// The user name of a `Basic` authorization header value.
@@ -86,11 +121,19 @@ pub(crate) async fn create(
     State(state): State<Arc<SandboxState>>,
     Caller(options, engine): Caller,
     request: Request,
-) -> Result<Json<Invoice>, ErrorAnswer> {
+) -> Result<Response, ErrorAnswer> {
     let body = state.read_body(request.into_body()).await?;
     let fields = parse_create_body(&body)?;
     let invoice = engine.create_invoice_fields(fields, &options).await?;
-    Ok(Json(invoice))
+    // What `Json` answers, written into a buffer that takes an invoice without growing.
+    let mut json = Vec::with_capacity(2048);
+    Ok(match serde_json::to_writer(&mut json, &invoice) {
+        Ok(()) => {
+            let content_type = HeaderValue::from_static("application/json");
+            ([(header::CONTENT_TYPE, content_type)], json).into_response()
+        }
+        Err(_) => Json(invoice).into_response(),
+    })
 }
 
 /// Reads a create body as the sandbox does: not JSON is `INVALID_JSON_FORMAT`; JSON of the
@@ -109,7 +152,12 @@ pub fn parse_create_body(body: &[u8]) -> Result<CreateInvoiceFields, ErrorAnswer
     }
     // The fields are read from the text, not from that `Value`: a `Value` holds a number as an
     // `f64`, which would round an amount (`100.0000000000000001` PHP read as `100`), and keeps
-    // only the last of a repeated key.
+    // only the last of a repeated key. Most bodies are right, so they are read without tracking
+    // the path; a refused one is read again with serde_path_to_error, for the path it names.
+    let mut de = serde_json::Deserializer::from_slice(body);
+    if let Ok(fields) = <CreateInvoiceFields as serde::Deserialize>::deserialize(&mut de) {
+        return Ok(fields);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let parent = e.path().to_string();
@@ -175,12 +223,19 @@ pub(crate) fn parse_list_query(uri: &Uri) -> Result<ListInvoicesQuery, ErrorAnsw
         .map_err(|e| ErrorAnswer::invalid_field(&e.name, e.message))
 }
 
-/// `GET /v2/invoices/{id}`.
+/// `GET /v2/invoices/{id}`: the engine's JSON bytes of the invoice, as `Json` would write them
+/// (the engine keeps those of the links read last).
 pub(crate) async fn get_one(
     Caller(options, engine): Caller,
     InvoiceId(id): InvoiceId,
-) -> Result<Json<Invoice>, ErrorAnswer> {
-    Ok(Json(engine.get_invoice(&id, &options).await?))
+) -> Result<Response, ErrorAnswer> {
+    let json = engine.get_invoice_json(&id, &options).await?;
+    let content_type = HeaderValue::from_static("application/json");
+    Ok((
+        [(header::CONTENT_TYPE, content_type)],
+        Bytes::from_owner(json),
+    )
+        .into_response())
 }
 
 /// `POST /invoices/{id}/expire!`: no body is read, whatever the `Content-Type`.
@@ -189,4 +244,50 @@ pub(crate) async fn expire(
     InvoiceId(id): InvoiceId,
 ) -> Result<Json<Invoice>, ErrorAnswer> {
     Ok(Json(engine.expire_invoice(&id, &options).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(credentials: &str) -> String {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(credentials)
+        )
+    }
+
+    #[test]
+    fn only_the_exact_sdk_header_takes_the_short_way_and_basic_user_reads_the_rest() {
+        let key = "xnd_development_key";
+        assert!(is_basic_of(
+            basic("xnd_development_key:").as_bytes(),
+            key.as_bytes()
+        ));
+        for other in [
+            basic("xnd_development_key:password"),
+            basic("xnd_development_key:").replace("Basic", "basic"),
+            format!(" {} ", basic("xnd_development_key:")),
+            basic("xnd_development_kez:"),
+            basic(":xnd_development_key"),
+        ] {
+            assert!(!is_basic_of(other.as_bytes(), key.as_bytes()), "{other}");
+        }
+        for accepted in [
+            basic("xnd_development_key:password"),
+            basic("xnd_development_key:").replace("Basic", "basic"),
+            format!(" {} ", basic("xnd_development_key:")),
+        ] {
+            assert_eq!(basic_user(&accepted).as_deref(), Some(key.as_bytes()));
+        }
+        let long = "k".repeat(200);
+        assert!(!is_basic_of(
+            basic(&format!("{long}:")).as_bytes(),
+            long.as_bytes()
+        ));
+        assert_eq!(
+            basic_user(&basic(&format!("{long}:"))).as_deref(),
+            Some(long.as_bytes())
+        );
+    }
 }

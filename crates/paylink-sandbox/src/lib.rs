@@ -22,10 +22,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::extract::State;
 use axum::http::{Method, Uri};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use time::OffsetDateTime;
+use tower::util::{MapRequestLayer, MapResponseLayer};
 
 pub use api::parse_create_body;
 pub use client::{
@@ -56,7 +57,7 @@ pub use store::{StoreError, DATABASE_FILE};
 /// (405). Requests to all but the inspector's pages and the request log itself are recorded
 /// in the request log.
 pub fn router(state: Arc<SandboxState>) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/v2/invoices", post(api::create).get(api::list))
         .route("/v2/invoices/", post(api::create))
         .route("/v2/invoices/{id}", get(api::get_one))
@@ -87,34 +88,57 @@ pub fn router(state: Arc<SandboxState>) -> Router {
             Arc::clone(&state),
             requests::record,
         ))
-        .merge(inspector::pages().method_not_allowed_fallback(wrong_method))
-        .layer(axum::middleware::from_fn_with_state(
+        .merge(inspector::pages().method_not_allowed_fallback(wrong_method));
+    let routes = match state.config().data_dir {
+        Some(_) => routes.layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
-            around_each_request,
-        ))
-        .with_state(state)
+            persist_each_change,
+        )),
+        None => routes,
+    };
+    follow_wall_clock(routes, &state).with_state(state)
 }
 
-/// Brings the clock up to date before each request; after it, waits until the store (if any)
-/// holds every change the request made, so nothing answered is lost to a restart; and stamps
-/// the answer's `Date` header with the engine's time, as Xendit's `Date` agrees with its
-/// `created` stamps (a client may use it to estimate the server's clock).
-async fn around_each_request(
+/// After each request, waits until the data directory holds every change the request made, so
+/// nothing answered is lost to a restart (only with a data directory: an in-memory sandbox
+/// pays nothing for it).
+async fn persist_each_change(
     State(state): State<Arc<SandboxState>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
-) -> axum::response::Response {
-    state.sync_clock();
-    let mut response = next.run(request).await;
-    if let Err(failure) = state.persist().await {
-        response = failure.into_response();
+) -> Response {
+    let response = next.run(request).await;
+    match state.persist().await {
+        Ok(()) => response,
+        Err(failure) => failure.into_response(),
     }
-    if let Some(date) = http_date(state.engine().now()) {
-        response
-            .headers_mut()
-            .insert(axum::http::header::DATE, date);
-    }
-    response
+}
+
+/// Brings the clock up to date before each request and stamps the answer's `Date` header with
+/// the engine's time, as Xendit's `Date` agrees with its `created` stamps (a client may use it
+/// to estimate the server's clock). A pair of map layers rather than `from_fn`, which boxes the
+/// rest of the stack and its future anew for every request.
+fn follow_wall_clock(
+    routes: Router<Arc<SandboxState>>,
+    state: &Arc<SandboxState>,
+) -> Router<Arc<SandboxState>> {
+    let before = Arc::clone(state);
+    let after = Arc::clone(state);
+    // One layer of the pair: each `Router::layer` boxes every route once more.
+    routes.layer((
+        MapRequestLayer::new(move |request: axum::extract::Request| {
+            before.sync_clock();
+            request
+        }),
+        MapResponseLayer::new(move |mut response: Response| {
+            if let Some(date) = http_date(after.engine().now()) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::DATE, date);
+            }
+            response
+        }),
+    ))
 }
 
 /// An IMF-fixdate (`Thu, 28 Nov 2024 06:40:26 GMT`), the form of HTTP's `Date` header.
@@ -123,8 +147,22 @@ fn http_date(t: OffsetDateTime) -> Option<axum::http::HeaderValue> {
     if !(1970..=9999).contains(&t.year()) {
         return None;
     }
-    let text = httpdate::fmt_http_date(std::time::SystemTime::from(t));
-    axum::http::HeaderValue::from_str(&text).ok()
+    thread_local! {
+        /// The second last written on this thread and its header (a `Date` shows whole
+        /// seconds, so consecutive answers mostly repeat it).
+        static LAST: std::cell::RefCell<Option<(i64, axum::http::HeaderValue)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let second = t.unix_timestamp();
+    LAST.with_borrow_mut(|last| match last {
+        Some((kept, value)) if *kept == second => Some(value.clone()),
+        _ => {
+            let text = httpdate::fmt_http_date(std::time::SystemTime::from(t));
+            let value = axum::http::HeaderValue::from_str(&text).ok()?;
+            *last = Some((second, value.clone()));
+            Some(value)
+        }
+    })
 }
 
 async fn no_route(method: Method, uri: Uri) -> ErrorAnswer {

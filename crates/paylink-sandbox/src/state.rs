@@ -42,6 +42,10 @@ impl Account {
         self.config.callback_url.as_deref()
     }
 
+    pub(crate) fn secret_key(&self) -> &str {
+        &self.config.secret_key
+    }
+
     fn key_matches(&self, key: &[u8]) -> bool {
         bool::from(key.ct_eq(self.config.secret_key.as_bytes()))
     }

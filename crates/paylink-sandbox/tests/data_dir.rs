@@ -240,3 +240,46 @@ async fn concurrent_creates_are_all_kept() {
     let list: Value = client.get("/v2/invoices?limit=100").await.body;
     assert_eq!(list.as_array().map(Vec::len), Some(64));
 }
+
+#[tokio::test]
+async fn every_control_change_is_kept_and_never_read_stale() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (sandbox, client) = start(config(dir.path())).await;
+    let expired = create(&client, "expired-by-control").await;
+    let failed = create(&client, "failed-attempt").await;
+    let by_form = create(&client, "paid-by-form").await;
+    for id in [&expired, &failed, &by_form] {
+        // Read once, so an answer is kept for each.
+        assert_eq!(client.get(&format!("/v2/invoices/{id}")).await.status, 200);
+    }
+    let control = sandbox.client().expect("client");
+    control.expire(&expired).await.expect("expired");
+    let answer = client
+        .control(&format!("/_sandbox/invoices/{failed}/fail"), None)
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let form = client
+        .send(
+            client
+                .plain(
+                    reqwest::Method::POST,
+                    &format!("/_sandbox/forms/invoices/{by_form}/pay"),
+                )
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("channel=BNI"),
+        )
+        .await;
+    assert_eq!(form.status, 303);
+    let status = |client: &Client, id: &str| {
+        let (client, path) = (client.clone(), format!("/v2/invoices/{id}"));
+        async move { client.get(&path).await.body["status"].clone() }
+    };
+    assert_eq!(status(&client, &expired).await, json!("EXPIRED"));
+    assert_eq!(status(&client, &by_form).await, json!("PAID"));
+    // Killed rather than shut down: the answers above were enough.
+    drop(sandbox);
+    let (sandbox, client) = start(config(dir.path())).await;
+    assert_eq!(status(&client, &expired).await, json!("EXPIRED"));
+    assert_eq!(status(&client, &by_form).await, json!("PAID"));
+    assert_eq!(sandbox.engine().failed_attempts(&failed), Some(1));
+}

@@ -120,14 +120,15 @@ impl FakeGateway {
             .seq_of(id)
             .ok_or_else(|| FakeError::NotFound { id: id.to_owned() })?;
         let at = stamp(state.now);
-        let rec = &mut state.records[seq as usize];
-        let mut lifecycle = rec.lifecycle;
-        lifecycle
-            .apply(LinkEvent::Expire { at })
-            .map_err(|e| payments::transition_error(id, &rec.lifecycle, e))?;
+        let mut lifecycle = state.records[seq as usize].lifecycle;
+        lifecycle.apply(LinkEvent::Expire { at }).map_err(|e| {
+            payments::transition_error(id, &state.records[seq as usize].lifecycle, e)
+        })?;
+        let rec = state.record_mut(seq);
         let expiry = rec.lifecycle.expiry_date();
         rec.lifecycle = lifecycle;
         state.expiry.remove(&(expiry, seq));
+        self.changed();
         let invoice = self.build(&state.records[seq as usize]);
         self.emit(&mut state, seq, &invoice);
         Ok(invoice)

@@ -296,9 +296,10 @@ impl FakeGateway {
                 break;
             }
             state.expiry.pop_first();
-            let Some(rec) = state.records.get_mut(seq as usize) else {
+            if seq as usize >= state.records.len() {
                 continue;
-            };
+            }
+            let rec = state.record_mut(seq);
             if rec
                 .lifecycle
                 .apply(LinkEvent::Tick { now: stamp(now) })
@@ -500,7 +501,7 @@ impl FakeGateway {
             .visible(&state, id, options)
             .ok_or_else(|| expire_not_found(id))?;
         let at = stamp(state.now);
-        let rec = &mut state.records[seq as usize];
+        let rec = state.record_mut(seq);
         let mut lifecycle = rec.lifecycle;
         if lifecycle.state() != LinkState::Pending
             || lifecycle.apply(LinkEvent::Expire { at }).is_err()

@@ -4,9 +4,12 @@
 //! invoice's identity, amounts and times, the paid fields of its family, and none of
 //! `merchant_profile_picture_url`, `invoice_url`, `expiry_date` or the `available_*` arrays.
 //! Fields are written in Xendit's order; absent ones are left out, never written as `null`.
+//! Also the invoice as JSON bytes, the answer of `GET /v2/invoices/{id}`, with the answers of
+//! recently read invoices kept.
 
 use paylink_core::timestamp;
 
+use super::trace::Answer;
 use super::*;
 use paylink_core::{
     BankCode, ChannelCode, Currency, EwalletType, Invoice, InvoiceFee, InvoiceStatus,
@@ -137,7 +140,91 @@ pub(super) fn callback_body(inv: &Invoice) -> String {
     serde_json::to_string(&body).unwrap_or_default()
 }
 
+/// How many invoices' JSON answers are kept, whatever the number stored (one slot each, about
+/// 1 KiB for a link offering a few channels).
+const KEPT_ANSWERS: usize = 256;
+
+/// The JSON answers of recently read invoices, in a slot per `seq % KEPT_ANSWERS` (a read of
+/// another invoice of the same slot replaces it). [`State::record_mut`] forgets a record's
+/// answer before any change to it, and a reset replaces the whole store, this included.
+#[derive(Debug, Default)]
+pub(crate) struct Answers {
+    slots: Vec<Option<(u32, Arc<[u8]>)>>,
+}
+
+impl Answers {
+    fn get(&self, seq: u32) -> Option<Arc<[u8]>> {
+        match self.slots.get(seq as usize % KEPT_ANSWERS)? {
+            Some((kept, json)) if *kept == seq => Some(Arc::clone(json)),
+            _ => None,
+        }
+    }
+
+    fn put(&mut self, seq: u32, json: Arc<[u8]>) {
+        if self.slots.is_empty() {
+            self.slots.resize(KEPT_ANSWERS, None);
+        }
+        self.slots[seq as usize % KEPT_ANSWERS] = Some((seq, json));
+    }
+
+    pub(crate) fn forget(&mut self, seq: u32) {
+        if let Some(slot) = self.slots.get_mut(seq as usize % KEPT_ANSWERS) {
+            if slot.as_ref().is_some_and(|(kept, _)| *kept == seq) {
+                *slot = None;
+            }
+        }
+    }
+}
+
+/// A JSON answer and the id it is about, for the call's span.
+struct JsonAnswer<'a> {
+    id: &'a str,
+    json: Arc<[u8]>,
+}
+
+impl Answer for JsonAnswer<'_> {
+    fn invoice_id(&self) -> Option<&str> {
+        Some(self.id)
+    }
+}
+
 impl FakeGateway {
+    /// [`Gateway::get_invoice`] as `GET /v2/invoices/{id}` answers it: the same invoice, faults,
+    /// `for-user-id` scope and span, as the JSON bytes `serde_json` writes for that `Invoice`.
+    /// The answers of the last invoices read are kept (a fixed number, each forgotten on any
+    /// change to its invoice), so reading a link again costs no rebuilding.
+    ///
+    /// # Errors
+    /// As [`Gateway::get_invoice`].
+    pub async fn get_invoice_json(
+        &self,
+        id: &str,
+        options: &RequestOptions,
+    ) -> Result<Arc<[u8]>, GatewayError> {
+        let work = async {
+            self.before(Operation::Get).await?;
+            let json = self.get_json_now(id, options)?;
+            Ok(JsonAnswer { id, json })
+        };
+        traced("get", Some(id), None, work)
+            .await
+            .map(|answer| answer.json)
+    }
+
+    fn get_json_now(&self, id: &str, options: &RequestOptions) -> Result<Arc<[u8]>, GatewayError> {
+        let mut state = self.state();
+        let seq = self.visible(&state, id, options).ok_or_else(not_found)?;
+        if let Some(json) = state.answers.get(seq) {
+            return Ok(json);
+        }
+        // Written under the lock, so that no change can come between the read and the keeping.
+        // Serializing an `Invoice` into bytes cannot fail.
+        let invoice = self.build(&state.records[seq as usize]);
+        let json: Arc<[u8]> = serde_json::to_vec(&invoice).unwrap_or_default().into();
+        state.answers.put(seq, Arc::clone(&json));
+        Ok(json)
+    }
+
     pub(super) fn offered(&self, request: &StoredRequest) -> Vec<ChannelCode> {
         match request.methods() {
             Some(m) => m.to_vec(),

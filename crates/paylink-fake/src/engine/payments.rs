@@ -22,7 +22,7 @@ impl FakeGateway {
         let at = stamp(state.now);
         let amount = state.records[seq as usize].request.amount();
         let paid = generate_paid(&mut state, family, with, amount);
-        let rec = &mut state.records[seq as usize];
+        let rec = state.record_mut(seq);
         let mut lifecycle = rec.lifecycle;
         lifecycle
             .apply(LinkEvent::Pay { at })
@@ -74,10 +74,10 @@ impl FakeGateway {
         let amount = rec.request.amount();
         let paid = generate_paid(&mut state, family, with, amount);
         // The callback shows the payment; the stored link keeps no trace of it.
-        let rec = &mut state.records[seq as usize];
+        let rec = state.record_mut(seq);
         rec.paid = Some(Box::new(paid));
         let mut invoice = self.build(&state.records[seq as usize]);
-        state.records[seq as usize].paid = None;
+        state.record_mut(seq).paid = None;
         invoice.status = InvoiceStatus::Paid;
         invoice.paid_at = Some(at);
         invoice.updated = at;
@@ -94,7 +94,7 @@ impl FakeGateway {
     pub fn fail_payment(&self, id: &str, with: PayWith) -> Result<Invoice, FakeError> {
         let mut state = self.state();
         let seq = self.payable(&state, id, &with)?;
-        let rec = &mut state.records[seq as usize];
+        let rec = state.record_mut(seq);
         rec.failed_attempts = rec.failed_attempts.saturating_add(1);
         state.touch(seq);
         self.changed();
@@ -112,7 +112,7 @@ impl FakeGateway {
             .seq_of(id)
             .ok_or_else(|| FakeError::NotFound { id: id.to_owned() })?;
         let at = stamp(state.now);
-        let rec = &mut state.records[seq as usize];
+        let rec = state.record_mut(seq);
         let mut lifecycle = rec.lifecycle;
         lifecycle
             .apply(LinkEvent::Settle { at })

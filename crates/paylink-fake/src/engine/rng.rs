@@ -85,10 +85,14 @@ impl InvoiceId {
 
 impl fmt::Display for InvoiceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
+        // The 24 digits in one write (not one `{:02x}` per byte: every answer writes an id).
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut text = [0u8; 24];
+        for (pair, b) in text.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = HEX[usize::from(b >> 4)];
+            pair[1] = HEX[usize::from(b & 0x0f)];
         }
-        Ok(())
+        f.write_str(std::str::from_utf8(&text).unwrap_or_default())
     }
 }
 
@@ -150,5 +154,15 @@ mod tests {
         assert_eq!(text.parse::<InvoiceId>(), Ok(id));
         assert!("6748105A0102030405ABCDEF".parse::<InvoiceId>().is_err());
         assert!("short".parse::<InvoiceId>().is_err());
+    }
+
+    #[test]
+    fn every_byte_is_written_as_two_lowercase_hex_digits() {
+        for b in 0..=u8::MAX {
+            assert_eq!(
+                InvoiceId([b; 12]).to_string(),
+                format!("{b:02x}").repeat(12)
+            );
+        }
     }
 }

@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use time::OffsetDateTime;
 
 use super::outbox::Outbox;
+use super::payload::Answers;
 use super::rng::{InvoiceId, SplitMix64};
 use super::snapshot::Tracker;
 
@@ -132,7 +133,7 @@ impl Interner {
 }
 
 /// One stored invoice: the validated request plus a small state record; the `Invoice` is built
-/// on read.
+/// on read. Changed only through [`State::record_mut`], which forgets its cached answer.
 #[derive(Debug)]
 pub(crate) struct Record {
     pub(crate) id: InvoiceId,
@@ -162,6 +163,8 @@ pub(crate) struct State {
     pub(crate) outbox: Outbox,
     pub(crate) interner: Interner,
     pub(crate) tracker: Tracker,
+    /// The JSON answers of recently read invoices (a fixed number).
+    pub(crate) answers: Answers,
 }
 
 impl State {
@@ -180,7 +183,16 @@ impl State {
             outbox: Outbox::default(),
             interner: Interner::default(),
             tracker: Tracker::default(),
+            answers: Answers::default(),
         }
+    }
+
+    /// The record `seq`, to change: its cached answer is forgotten first, so that no read
+    /// after any change is served from before it.
+    pub(crate) fn record_mut(&mut self, seq: u32) -> &mut Record {
+        self.answers.forget(seq);
+        self.touch(seq);
+        &mut self.records[seq as usize]
     }
 
     /// A fresh id for a link created at `created`: never one already stored.
@@ -210,6 +222,7 @@ impl State {
     pub(crate) fn insert(&mut self, record: Record) -> u32 {
         let seq = u32::try_from(self.records.len()).unwrap_or(u32::MAX);
         self.touch(seq);
+        self.answers.forget(seq);
         self.by_id.insert(record.id, seq);
         self.expiry.insert((record.lifecycle.expiry_date(), seq));
         self.records.push(record);
