@@ -41,7 +41,7 @@ impl FromRequestParts<Arc<SandboxState>> for Caller {
             state
                 .accounts()
                 .iter()
-                .find(|a| is_basic_of(h.as_bytes(), a.secret_key().as_bytes()))
+                .find(|a| is_basic_of(h.as_bytes(), a.sdk_authorization()))
         });
         let account = match quick {
             Some(account) => account,
@@ -66,24 +66,23 @@ impl FromRequestParts<Arc<SandboxState>> for Caller {
     }
 }
 
-/// Whether `value` is exactly `Basic ` and the base64 of `key:`, the header the SDKs send:
-/// compared in constant time, without decoding or allocating. Any other form of the right key
-/// is left to [`basic_user`].
-fn is_basic_of(value: &[u8], key: &[u8]) -> bool {
-    const SCHEME: &[u8] = b"Basic ";
-    let mut user = [0u8; 96];
-    let mut encoded = [0u8; 128];
-    let Some(slot) = user.get_mut(..=key.len()) else {
-        return false;
-    };
-    slot[..key.len()].copy_from_slice(key);
-    slot[key.len()] = b':';
-    let Ok(len) = base64::engine::general_purpose::STANDARD.encode_slice(slot, &mut encoded) else {
-        return false;
-    };
-    value.len() == SCHEME.len() + len
-        && value.starts_with(SCHEME)
-        && bool::from(value[SCHEME.len()..].ct_eq(&encoded[..len]))
+/// The `Authorization` header the SDKs send for `key`: `Basic ` and the base64 of `key:`.
+pub(crate) fn sdk_authorization(key: &[u8]) -> Vec<u8> {
+    let mut user = key.to_vec();
+    user.push(b':');
+    let mut header = b"Basic ".to_vec();
+    header.extend_from_slice(
+        base64::engine::general_purpose::STANDARD
+            .encode(user)
+            .as_bytes(),
+    );
+    header
+}
+
+/// Whether `value` is exactly `expected` (an [`sdk_authorization`]), compared in constant time
+/// without decoding or allocating. Any other form of the right key is left to [`basic_user`].
+pub(crate) fn is_basic_of(value: &[u8], expected: &[u8]) -> bool {
+    value.len() == expected.len() && bool::from(value.ct_eq(expected))
 }
 
 /// The user name of a `Basic` authorization header value.
@@ -262,7 +261,7 @@ mod tests {
         let key = "xnd_development_key";
         assert!(is_basic_of(
             basic("xnd_development_key:").as_bytes(),
-            key.as_bytes()
+            &sdk_authorization(key.as_bytes())
         ));
         for other in [
             basic("xnd_development_key:password"),
@@ -271,7 +270,10 @@ mod tests {
             basic("xnd_development_kez:"),
             basic(":xnd_development_key"),
         ] {
-            assert!(!is_basic_of(other.as_bytes(), key.as_bytes()), "{other}");
+            assert!(
+                !is_basic_of(other.as_bytes(), &sdk_authorization(key.as_bytes())),
+                "{other}"
+            );
         }
         for accepted in [
             basic("xnd_development_key:password"),
@@ -281,9 +283,9 @@ mod tests {
             assert_eq!(basic_user(&accepted).as_deref(), Some(key.as_bytes()));
         }
         let long = "k".repeat(200);
-        assert!(!is_basic_of(
+        assert!(is_basic_of(
             basic(&format!("{long}:")).as_bytes(),
-            long.as_bytes()
+            &sdk_authorization(long.as_bytes())
         ));
         assert_eq!(
             basic_user(&basic(&format!("{long}:"))).as_deref(),

@@ -84,10 +84,6 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .merge(inspector::forms())
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state),
-            requests::record,
-        ))
         .merge(inspector::pages().method_not_allowed_fallback(wrong_method));
     let routes = match state.config().data_dir {
         Some(_) => routes.layer(axum::middleware::from_fn_with_state(
@@ -96,7 +92,7 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         )),
         None => routes,
     };
-    follow_wall_clock(routes, &state).with_state(state)
+    around_each_request(routes, &state).with_state(state)
 }
 
 /// After each request, waits until the data directory holds every change the request made, so
@@ -114,11 +110,13 @@ async fn persist_each_change(
     }
 }
 
-/// Brings the clock up to date before each request and stamps the answer's `Date` header with
-/// the engine's time, as Xendit's `Date` agrees with its `created` stamps (a client may use it
-/// to estimate the server's clock). A pair of map layers rather than `from_fn`, which boxes the
-/// rest of the stack and its future anew for every request.
-fn follow_wall_clock(
+/// Brings the clock up to date before each request, records it in the request log (all but the
+/// inspector's own pages), and stamps the answer's `Date` header with the engine's time, as
+/// Xendit's `Date` agrees with its `created` stamps (a client may use it to estimate the
+/// server's clock). Map layers and the log's own layer rather than `from_fn`, which boxes the
+/// rest of the stack and its future anew for every request, all in one `Router::layer`, which
+/// wraps every route once more each time it is called.
+fn around_each_request(
     routes: Router<Arc<SandboxState>>,
     state: &Arc<SandboxState>,
 ) -> Router<Arc<SandboxState>> {
@@ -131,13 +129,14 @@ fn follow_wall_clock(
             request
         }),
         MapResponseLayer::new(move |mut response: Response| {
-            if let Some(date) = http_date(after.engine().now()) {
+            if let Some(date) = http_date(after.now()) {
                 response
                     .headers_mut()
                     .insert(axum::http::header::DATE, date);
             }
             response
         }),
+        requests::RecordLayer(Arc::clone(state)),
     ))
 }
 

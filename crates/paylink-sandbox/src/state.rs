@@ -24,6 +24,7 @@ use crate::store::Committer;
 pub struct Account {
     config: AccountConfig,
     engine: FakeGateway,
+    sdk_authorization: Vec<u8>,
 }
 
 impl Account {
@@ -42,8 +43,9 @@ impl Account {
         self.config.callback_url.as_deref()
     }
 
-    pub(crate) fn secret_key(&self) -> &str {
-        &self.config.secret_key
+    /// The `Authorization` header the SDKs send with this account's key.
+    pub(crate) fn sdk_authorization(&self) -> &[u8] {
+        &self.sdk_authorization
     }
 
     fn key_matches(&self, key: &[u8]) -> bool {
@@ -53,6 +55,7 @@ impl Account {
 
 impl std::fmt::Debug for Account {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The authorization header holds the key: it stays out.
         f.debug_struct("Account")
             .field("config", &self.config)
             .finish_non_exhaustive()
@@ -105,6 +108,7 @@ impl SandboxState {
                 })
             };
             accounts.push(Account {
+                sdk_authorization: crate::api::sdk_authorization(account.secret_key.as_bytes()),
                 config: account,
                 engine,
             });
@@ -167,6 +171,11 @@ impl SandboxState {
     /// so a handle taken before a reset keeps working).
     pub fn engine(&self) -> FakeGateway {
         self.accounts[0].engine.clone()
+    }
+
+    /// The sandbox clock (every account's clock reads the same).
+    pub fn now(&self) -> OffsetDateTime {
+        self.accounts[0].engine.now()
     }
 
     /// Every account, the first one first.

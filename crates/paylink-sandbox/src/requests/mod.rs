@@ -2,24 +2,21 @@
 //! control routes, recorded by a middleware, kept in memory, newest first, with secrets and
 //! e-mail addresses redacted (see [`redact`]). `GET /_sandbox/requests` lists it.
 
+mod layer;
 pub(crate) mod redact;
+
+pub(crate) use layer::RecordLayer;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
 
-use axum::body::Body;
-use axum::extract::{Query, Request, State};
-use axum::http::{header, HeaderMap, Uri};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, Method, Uri};
 use axum::Json;
-use futures::StreamExt;
 use paylink_core::timestamp;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::api::FOR_USER_ID_HEADER;
 use super::error::ErrorAnswer;
 use super::SandboxState;
 
@@ -84,7 +81,78 @@ pub struct RequestLog {
 #[derive(Debug, Default)]
 struct Inner {
     next_id: u64,
-    entries: VecDeque<LoggedRequest>,
+    entries: VecDeque<(u64, Entry)>,
+}
+
+/// A kept request as the middleware saw it: redacted and written out only when listed, so a
+/// request pays for keeping its headers and body, not for their redaction (tests also give
+/// entries as they are listed).
+#[derive(Debug)]
+// Every request keeps a `Seen`: held inline, so keeping one costs no allocation of its own.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Entry {
+    Seen(Seen),
+    #[cfg_attr(not(test), allow(dead_code))]
+    Given(Box<LoggedRequest>),
+}
+
+/// A request as the middleware saw it.
+#[derive(Debug)]
+pub(crate) struct Seen {
+    method: Method,
+    uri: Uri,
+    status: u16,
+    error: Option<String>,
+    time: OffsetDateTime,
+    sandbox_time: OffsetDateTime,
+    duration_ms: u64,
+    for_user_id: Option<HeaderValue>,
+    content_type: Option<HeaderValue>,
+    body: Vec<u8>,
+    body_bytes: u64,
+}
+
+fn header_text(value: Option<&HeaderValue>) -> Option<String> {
+    value
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+impl Entry {
+    fn logged(&self, id: u64) -> LoggedRequest {
+        let seen = match self {
+            Entry::Given(given) => {
+                return LoggedRequest {
+                    id,
+                    ..(**given).clone()
+                }
+            }
+            Entry::Seen(seen) => seen,
+        };
+        let content_type = header_text(seen.content_type.as_ref());
+        let truncated = seen.body_bytes > seen.body.len() as u64;
+        let body = (!seen.body.is_empty()).then(|| {
+            let text = String::from_utf8_lossy(&seen.body);
+            redact::redact_body(&text, content_type.as_deref(), truncated)
+        });
+        LoggedRequest {
+            id,
+            method: seen.method.as_str().to_owned(),
+            path: redact::redact_emails(seen.uri.path(), false).into_owned(),
+            query: seen.uri.query().map(|q| redact::redact_pairs(q, false)),
+            status: seen.status,
+            error: seen.error.clone(),
+            time: seen.time,
+            sandbox_time: seen.sandbox_time,
+            duration_ms: seen.duration_ms,
+            for_user_id: header_text(seen.for_user_id.as_ref()),
+            content_type,
+            body,
+            body_bytes: seen.body_bytes,
+            body_truncated: truncated,
+        }
+    }
 }
 
 impl Default for RequestLog {
@@ -114,7 +182,7 @@ impl RequestLog {
             .iter()
             .rev()
             .take(limit)
-            .cloned()
+            .map(|(id, entry)| entry.logged(*id))
             .collect()
     }
 
@@ -125,9 +193,9 @@ impl RequestLog {
             .entries
             .iter()
             .rev()
-            .filter(|r| before.is_none_or(|b| r.id < b))
+            .filter(|(id, _)| before.is_none_or(|b| *id < b))
             .take(limit)
-            .cloned()
+            .map(|(id, entry)| entry.logged(*id))
             .collect()
     }
 
@@ -147,126 +215,24 @@ impl RequestLog {
     }
 
     /// Adds a request, giving it the next id and dropping the oldest beyond the capacity.
-    pub(crate) fn push(&self, mut entry: LoggedRequest) {
+    #[cfg(test)]
+    pub(crate) fn push(&self, entry: LoggedRequest) {
+        self.keep(Entry::Given(Box::new(entry)));
+    }
+
+    pub(crate) fn keep(&self, entry: Entry) {
         let mut inner = self.lock();
         inner.next_id += 1;
-        entry.id = inner.next_id;
+        let id = inner.next_id;
         if inner.entries.len() >= self.capacity {
             inner.entries.pop_front();
         }
-        inner.entries.push_back(entry);
+        inner.entries.push_back((id, entry));
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
-}
-
-/// The body bytes a route read, as it read them.
-#[derive(Default)]
-struct Captured {
-    kept: Vec<u8>,
-    total: u64,
-}
-
-/// Records each request it wraps in the state's request log: method, path, redacted query and
-/// body (what the route read of it, tee'd as it streams, so the route's own size limit and
-/// reading are unchanged), status, times, `for-user-id`.
-pub(crate) async fn record(
-    State(state): State<Arc<SandboxState>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let started = Instant::now();
-    let time = OffsetDateTime::now_utc();
-    let sandbox_time = state.engine().now();
-    let method = request.method().as_str().to_owned();
-    let uri = request.uri().clone();
-    let for_user_id = header_text(request.headers(), FOR_USER_ID_HEADER);
-    let content_type = header_text(request.headers(), header::CONTENT_TYPE.as_str());
-
-    let captured = Arc::new(Mutex::new(Captured::default()));
-    let (parts, body) = request.into_parts();
-    let sink = Arc::clone(&captured);
-    let tee = body.into_data_stream().map(move |chunk| {
-        if let Ok(bytes) = &chunk {
-            let mut c = sink.lock().unwrap_or_else(PoisonError::into_inner);
-            c.total += bytes.len() as u64;
-            let room = REQUEST_BODY_CAP.saturating_sub(c.kept.len());
-            c.kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
-        }
-        chunk
-    });
-    let response = next
-        .run(Request::from_parts(parts, Body::from_stream(tee)))
-        .await;
-
-    let status = response.status().as_u16();
-    let (response, error) = if status >= 400 {
-        error_of(response).await
-    } else {
-        (response, None)
-    };
-    let (body, body_bytes, body_truncated) = {
-        let c = captured.lock().unwrap_or_else(PoisonError::into_inner);
-        let truncated = c.total > c.kept.len() as u64;
-        let body = (!c.kept.is_empty()).then(|| {
-            let text = String::from_utf8_lossy(&c.kept);
-            redact::redact_body(&text, content_type.as_deref(), truncated)
-        });
-        (body, c.total, truncated)
-    };
-    state.requests().push(LoggedRequest {
-        id: 0,
-        method,
-        path: redact::redact_emails(uri.path(), false).into_owned(),
-        query: uri.query().map(|q| redact::redact_pairs(q, false)),
-        status,
-        error,
-        time,
-        sandbox_time,
-        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        for_user_id,
-        content_type,
-        body,
-        body_bytes,
-        body_truncated,
-    });
-    response
-}
-
-fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
-
-/// The `error_code: message` of a JSON error answer, and the answer rebuilt from its bytes.
-async fn error_of(response: Response) -> (Response, Option<String>) {
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !is_json {
-        return (response, None);
-    }
-    let (parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, ERROR_BODY_CAP).await else {
-        let answer = ErrorAnswer::internal("the answer could not be read for the request log");
-        return (answer.into_response(), None);
-    };
-    #[derive(Deserialize)]
-    struct Shape {
-        error_code: String,
-        message: String,
-    }
-    let error = serde_json::from_slice::<Shape>(&bytes)
-        .ok()
-        .map(|s| format!("{}: {}", s.error_code, s.message));
-    (Response::from_parts(parts, Body::from(bytes)), error)
 }
 
 /// Query of `GET /_sandbox/requests`.
