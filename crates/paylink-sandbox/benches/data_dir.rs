@@ -9,33 +9,26 @@
 //!   it serves is written beside the time the creates took, to
 //!   `target/criterion/paylink-figures/sandbox_restart.txt` for `cargo xtask bench`.
 
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::HeaderValue;
-use base64::Engine as _;
 use criterion::{Criterion, Throughput};
 use paylink_fake::FakeGateway;
 use paylink_sandbox::{Sandbox, SandboxConfig};
+use support::{basic_auth, id_of, CREATE_BODY, KEY};
 use tokio::task::JoinSet;
 
 const CONCURRENT: u64 = 16;
 const RESTART_INVOICES: usize = 100_000;
-const KEY: &str = "xnd_development_bench";
-const CREATE_BODY: &str = r#"{"external_id":"bench-order","amount":150000,"currency":"IDR","payer_email":"buyer@example.com","description":"Bench order","payment_methods":["BNI","DANA","QRIS"]}"#;
 
 #[derive(Clone)]
 struct Target {
     client: reqwest::Client,
     base: Arc<str>,
     auth: HeaderValue,
-}
-
-fn id_of(invoice: &[u8]) -> Option<&str> {
-    const KEY: &[u8] = br#""id":""#;
-    let start = invoice.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
-    let len = invoice[start..].iter().position(|&b| b == b'"')?;
-    std::str::from_utf8(&invoice[start..start + len]).ok()
 }
 
 async fn create(target: &Target) -> Result<String, String> {
@@ -103,11 +96,7 @@ fn target(client: &reqwest::Client, sandbox: &Sandbox) -> Target {
     Target {
         client: client.clone(),
         base: Arc::from(sandbox.url()),
-        auth: HeaderValue::from_str(&format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:"))
-        ))
-        .unwrap_or_else(|e| panic!("auth header: {e}")),
+        auth: basic_auth(),
     }
 }
 

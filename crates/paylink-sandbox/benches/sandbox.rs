@@ -10,6 +10,8 @@
 //! and times only its own, so load from other processes falls on both alike. The sandbox keeps
 //! every invoice it creates, so its store grows while the bench runs.
 
+mod support;
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,16 +21,14 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::HeaderValue;
 use axum::routing::{get, post};
 use axum::Router;
-use base64::Engine as _;
 use criterion::{Criterion, Throughput};
 use paylink_fake::FakeGateway;
 use paylink_sandbox::{Sandbox, SandboxConfig};
+use support::{basic_auth, id_of, CREATE_BODY, KEY};
 use tokio::task::JoinSet;
 
 /// Create + get pairs in flight at once in one iteration.
 const CONCURRENT: u64 = 16;
-const KEY: &str = "xnd_development_bench";
-const CREATE_BODY: &str = r#"{"external_id":"bench-order","amount":150000,"currency":"IDR","payer_email":"buyer@example.com","description":"Bench order","payment_methods":["BNI","DANA","QRIS"]}"#;
 
 /// What every request of a run shares.
 #[derive(Clone)]
@@ -37,15 +37,6 @@ struct Target {
     base: Arc<str>,
     auth: HeaderValue,
     body: Bytes,
-}
-
-/// The `"id"` of an invoice's JSON, found by scanning rather than parsing so the client's
-/// own work stays small beside the servers'.
-fn id_of(invoice: &[u8]) -> Option<&str> {
-    const KEY: &[u8] = br#""id":""#;
-    let start = invoice.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
-    let len = invoice[start..].iter().position(|&b| b == b'"')?;
-    std::str::from_utf8(&invoice[start..start + len]).ok()
 }
 
 /// One create then one get of what was created; the bytes of both answers.
@@ -166,11 +157,7 @@ fn sandbox_http(c: &mut Criterion) {
     let client = reqwest::Client::builder()
         .build()
         .unwrap_or_else(|e| panic!("client: {e}"));
-    let auth = HeaderValue::from_str(&format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:"))
-    ))
-    .unwrap_or_else(|e| panic!("auth header: {e}"));
+    let auth = basic_auth();
 
     let (_running, sandbox, minimal): (Sandbox, Target, Target) = rt.block_on(async {
         let config = SandboxConfig {
